@@ -1,0 +1,194 @@
+using System.Text.Json;
+
+namespace Janus.Protocol;
+
+/// <summary>
+/// Parses JSON client commands with <see cref="Utf8JsonReader"/>: any key order, unknown keys skipped, nothing
+/// allocated. The original server accepted only its exact keys in its exact order and closed the connection on
+/// anything else; we keep the keys and drop the fragility.
+/// </summary>
+public static class ClientCommandParser
+{
+    private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+
+    /// <summary>
+    /// Parses a JSON command frame (<c>{"action":...}</c>). The topic is unescaped into <paramref name="topicBuffer"/>,
+    /// whose length is the topic length limit in characters.
+    /// </summary>
+    public static ProtocolError TryParseCommand(ReadOnlySpan<byte> json, Span<char> topicBuffer, out ClientCommand command) =>
+        Parse(json, topicBuffer, requireAction: true, out command);
+
+    /// <summary>Parses the JSON body that follows a <c>PUBLISH</c> frame (no <c>action</c> key needed).</summary>
+    public static ProtocolError TryParsePublishBody(ReadOnlySpan<byte> json, Span<char> topicBuffer, out ClientCommand command) =>
+        Parse(json, topicBuffer, requireAction: false, out command);
+
+    private static ProtocolError Parse(ReadOnlySpan<byte> json, Span<char> topicBuffer, bool requireAction, out ClientCommand command)
+    {
+        command = default;
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        ClientAction? action = requireAction ? null : ClientAction.Publish;
+        bool unknownAction = false;
+        JsonValueRange topic = default, eventValue = default, messageId = default, data = default;
+        JsonTokenType dataType = JsonTokenType.None;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                // Validate the rest so that "not JSON" and "JSON but not an object" get different codes.
+                reader.Skip();
+                while (reader.Read())
+                {
+                }
+
+                return requireAction ? ProtocolError.InvalidCommand : ProtocolError.InvalidPublish;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("action"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.String)
+                    {
+                        reader.Skip();
+                        unknownAction = requireAction;
+                        continue;
+                    }
+
+                    if (!requireAction)
+                    {
+                        continue;
+                    }
+
+                    if (reader.ValueTextEquals("subscribe"u8))
+                    {
+                        action = ClientAction.Subscribe;
+                    }
+                    else if (reader.ValueTextEquals("unsubscribe"u8))
+                    {
+                        action = ClientAction.Unsubscribe;
+                    }
+                    else if (reader.ValueTextEquals("publish"u8))
+                    {
+                        action = ClientAction.Publish;
+                    }
+                    else
+                    {
+                        unknownAction = true;
+                    }
+                }
+                else if (reader.ValueTextEquals("topic"u8))
+                {
+                    topic = ReadValue(ref reader, out JsonTokenType type);
+                    if (type != JsonTokenType.String)
+                    {
+                        topic = new JsonValueRange(-1, -1);
+                    }
+                }
+                else if (reader.ValueTextEquals("data"u8))
+                {
+                    data = ReadValue(ref reader, out dataType);
+                }
+                else if (reader.ValueTextEquals("event"u8))
+                {
+                    eventValue = ReadValue(ref reader, out _);
+                }
+                else if (reader.ValueTextEquals("message_id"u8))
+                {
+                    messageId = ReadValue(ref reader, out _);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            // Anything after the object (other than whitespace) makes the reader throw here.
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            return ProtocolError.InvalidJson;
+        }
+
+        if (unknownAction)
+        {
+            return ProtocolError.UnknownAction;
+        }
+
+        if (action is null)
+        {
+            return ProtocolError.InvalidCommand;
+        }
+
+        JsonValueRange topicRange;
+        if (action == ClientAction.Publish)
+        {
+            if (topic.Start < 0 || !topic.IsPresent)
+            {
+                return requireAction ? ProtocolError.InvalidTopic : ProtocolError.InvalidPublish;
+            }
+
+            topicRange = topic;
+        }
+        else
+        {
+            // subscribe/unsubscribe carry the topic in "data", as the original did.
+            if (!data.IsPresent || dataType != JsonTokenType.String)
+            {
+                return ProtocolError.InvalidTopic;
+            }
+
+            topicRange = data;
+            data = default;
+        }
+
+        if (!TryUnescapeTopic(topicRange.Slice(json), topicBuffer, out int topicLength))
+        {
+            return ProtocolError.InvalidTopic;
+        }
+
+        command = new ClientCommand(action.Value, topicBuffer[..topicLength], topicRange, eventValue, messageId, data);
+        return ProtocolError.None;
+    }
+
+    private static JsonValueRange ReadValue(ref Utf8JsonReader reader, out JsonTokenType type)
+    {
+        reader.Read();
+        type = reader.TokenType;
+        int start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return new JsonValueRange(start, (int)reader.BytesConsumed - start);
+    }
+
+    /// <summary>Unescapes a JSON string token (with quotes) into characters; false if empty or too long.</summary>
+    public static bool TryUnescapeTopic(ReadOnlySpan<byte> jsonString, Span<char> destination, out int length)
+    {
+        length = 0;
+        var reader = new Utf8JsonReader(jsonString, ReaderOptions);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+        {
+            return false;
+        }
+
+        // ValueSpan is at most 6× the characters it unescapes to; a generous pre-check keeps CopyString from throwing.
+        if (!reader.ValueIsEscaped && reader.ValueSpan.Length > destination.Length * 3)
+        {
+            return false;
+        }
+
+        try
+        {
+            length = reader.CopyString(destination);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        return length > 0;
+    }
+}

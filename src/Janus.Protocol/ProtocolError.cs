@@ -1,0 +1,46 @@
+namespace Janus.Protocol;
+
+/// <summary>
+/// Why a connection is being closed with an error frame. Each has a stable wire code (see <see cref="ProtocolErrors"/>).
+/// </summary>
+public enum ProtocolError
+{
+    /// <summary>No error.</summary>
+    None = 0,
+
+    /// <summary>A frame that starts like JSON is not valid JSON.</summary>
+    InvalidJson,
+
+    /// <summary>Valid JSON, but not an object with a string <c>action</c>.</summary>
+    InvalidCommand,
+
+    /// <summary>An <c>action</c> the server does not know.</summary>
+    UnknownAction,
+
+    /// <summary>A topic that is missing, not a string, empty or too long.</summary>
+    InvalidTopic,
+
+    /// <summary>A publish body without the fields a publish needs.</summary>
+    InvalidPublish,
+
+    /// <summary>A frame that is neither a known keyword nor JSON.</summary>
+    UnknownFrame,
+
+    /// <summary>No frame delimiter within the frame size limit.</summary>
+    FrameTooLarge,
+
+    /// <summary>The connection may not publish (untrusted address, or publishing is off).</summary>
+    PublishForbidden,
+
+    /// <summary>The connection subscribed to more topics than allowed.</summary>
+    TooManySubscriptions,
+
+    /// <summary>The client did not read fast enough: its outbound queue passed its bound.</summary>
+    SlowConsumer,
+
+    /// <summary>The client stayed silent past the heartbeat timeout.</summary>
+    HeartbeatTimeout,
+
+    /// <summary>The server is shutting down.</summary>
+    ServerShutdown,
+}

@@ -1,0 +1,71 @@
+namespace Janus.Protocol;
+
+/// <summary>Wire codes and human reasons for <see cref="ProtocolError"/>, and the error frame that carries them.</summary>
+public static class ProtocolErrors
+{
+    private static readonly string[] Codes =
+    [
+        "none",
+        "invalid_json",
+        "invalid_command",
+        "unknown_action",
+        "invalid_topic",
+        "invalid_publish",
+        "unknown_frame",
+        "frame_too_large",
+        "publish_forbidden",
+        "too_many_subscriptions",
+        "slow_consumer",
+        "heartbeat_timeout",
+        "server_shutdown",
+    ];
+
+    private static readonly string[] Reasons =
+    [
+        "no error",
+        "the frame is not valid JSON",
+        "a JSON frame must be an object with a string \"action\"",
+        "the action is not one of subscribe, unsubscribe, publish",
+        "the topic must be a non-empty string within the length limit",
+        "a publish needs a string \"topic\" and a JSON body that is one object",
+        "the frame is neither a known keyword nor a JSON object",
+        "no frame delimiter within the frame size limit",
+        "this connection may not publish",
+        "too many subscriptions on one connection",
+        "the client did not read its messages fast enough",
+        "the client stayed silent past the heartbeat timeout",
+        "the server is shutting down",
+    ];
+
+    /// <summary>The number of distinct errors, for per-code counters.</summary>
+    public static int Count => Codes.Length;
+
+    /// <summary>The stable wire code, e.g. <c>invalid_json</c>.</summary>
+    public static string Code(ProtocolError error) => Codes[(int)error];
+
+    /// <summary>A short human explanation.</summary>
+    public static string Reason(ProtocolError error) => Reasons[(int)error];
+
+    /// <summary>
+    /// The JSON object <c>{"error":"code","reason":"text"}</c> without any framing. Codes and reasons are plain ASCII
+    /// without characters that need escaping, so no encoder is involved.
+    /// </summary>
+    public static byte[] EncodeJson(ProtocolError error) =>
+        System.Text.Encoding.UTF8.GetBytes("{\"error\":\"" + Code(error) + "\",\"reason\":\"" + Reason(error).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"}");
+
+    /// <summary>Finds the error whose wire code is <paramref name="code"/>.</summary>
+    public static bool TryParseCode(string code, out ProtocolError error)
+    {
+        for (int i = 0; i < Codes.Length; i++)
+        {
+            if (string.Equals(Codes[i], code, StringComparison.Ordinal))
+            {
+                error = (ProtocolError)i;
+                return true;
+            }
+        }
+
+        error = ProtocolError.None;
+        return false;
+    }
+}

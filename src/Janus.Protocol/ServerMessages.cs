@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Janus.Protocol;
+
+/// <summary>Encoders for the server's per-connection messages and decoders a client needs for them.</summary>
+public static class ServerMessages
+{
+    /// <summary>The length of a session token: 32 lowercase hex characters.</summary>
+    public const int TokenLength = 32;
+
+    /// <summary>A fresh session token: 128 random bits as 32 lowercase hex characters.</summary>
+    public static string NewToken()
+    {
+        Span<byte> random = stackalloc byte[TokenLength / 2];
+        RandomNumberGenerator.Fill(random);
+        return Convert.ToHexStringLower(random);
+    }
+
+    /// <summary>The greeting JSON, <c>{"timestamp":[M,S,U],"token":"…"}</c>, without framing.</summary>
+    public static byte[] EncodeGreeting(ErlangTimestamp timestamp, string token)
+    {
+        // The token is our own hex string: nothing in it needs escaping.
+        Span<byte> ts = stackalloc byte[ErlangTimestamp.MaxFormattedLength];
+        timestamp.TryFormat(ts, out int written);
+        byte[] result = new byte[13 + written + 10 + token.Length + 2];
+        int pos = 0;
+        "{\"timestamp\":"u8.CopyTo(result);
+        pos += 13;
+        ts[..written].CopyTo(result.AsSpan(pos));
+        pos += written;
+        ",\"token\":\""u8.CopyTo(result.AsSpan(pos));
+        pos += 10;
+        pos += Encoding.ASCII.GetBytes(token, result.AsSpan(pos));
+        result[pos++] = (byte)'"';
+        result[pos] = (byte)'}';
+        return result;
+    }
+
+    /// <summary>
+    /// Reads the timestamp of a message whose first key is <c>timestamp</c> (a delivery or the greeting) without
+    /// parsing the rest: the bot calls this once per received message.
+    /// </summary>
+    public static bool TryReadLeadingTimestamp(ReadOnlySpan<byte> message, out ErlangTimestamp timestamp)
+    {
+        ReadOnlySpan<byte> key = "{\"timestamp\":"u8;
+        if (message.StartsWith(key))
+        {
+            return ErlangTimestamp.TryParse(message[key.Length..], out timestamp, out _);
+        }
+
+        // Tolerate whitespace from other servers' encoders.
+        int index = message.IndexOf("\"timestamp\""u8);
+        if (index < 0)
+        {
+            timestamp = default;
+            return false;
+        }
+
+        ReadOnlySpan<byte> rest = message[(index + 11)..].TrimStart(" \t\r\n"u8);
+        if (rest.IsEmpty || rest[0] != (byte)':')
+        {
+            timestamp = default;
+            return false;
+        }
+
+        return ErlangTimestamp.TryParse(rest[1..], out timestamp, out _);
+    }
+}

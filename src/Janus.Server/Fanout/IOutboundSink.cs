@@ -1,0 +1,18 @@
+namespace Janus.Server.Fanout;
+
+/// <summary>
+/// The transport side of an <see cref="OutboundQueue"/>: it is told when there is something to send and drains the
+/// queue on its own thread. The queue never calls it under its lock.
+/// </summary>
+public interface IOutboundSink
+{
+    /// <summary>
+    /// The queue went from idle to holding data. The sink now owns the drain until
+    /// <see cref="OutboundQueue.DequeueBatch"/> returns <see cref="DrainStatus.Idle"/> or <see cref="DrainStatus.Closed"/>.
+    /// Must not block: schedule the drain.
+    /// </summary>
+    void OnDataAvailable();
+
+    /// <summary>The queue passed its bound: the client is a slow consumer. Called once.</summary>
+    void OnOverflow();
+}

@@ -1,0 +1,162 @@
+using System.Buffers;
+using Janus.Protocol;
+
+namespace Janus.Server.Fanout;
+
+/// <summary>
+/// One encoded server message shared by every connection it goes to. A published message is encoded once into a
+/// pooled buffer laid out as <c>[WebSocket header][{"timestamp":…,][body][0x01]</c>, so the TCP view (JSON + 0x01)
+/// and the WebSocket view (header + JSON) are two slices of the same bytes. Published messages are reference
+/// counted: the buffer goes back to the pool when the last subscriber has written it. Per-connection messages
+/// (greeting, errors) and fixed ones (ACK, PING) are plain arrays and ignore the count.
+/// </summary>
+public sealed class OutboundMessage
+{
+    private byte[] _buffer;
+    private int _tcpStart;
+    private int _tcpLength;
+    private int _wsStart;
+    private int _wsLength;
+    private int _bodyLength;
+    private int _refs;
+    private readonly bool _pooled;
+    private IOutboundMessageObserver? _observer;
+
+    private OutboundMessage(byte[] buffer, bool pooled, bool soloWrite)
+    {
+        _buffer = buffer;
+        _pooled = pooled;
+        SoloWrite = soloWrite;
+    }
+
+    /// <summary>The fixed <c>ACK</c> reply; always written on its own (the original bot crashes if ACK and the next message share a read).</summary>
+    public static OutboundMessage Ack { get; } = FromPayload("ACK"u8, soloWrite: true);
+
+    /// <summary>The fixed heartbeat <c>PING</c>.</summary>
+    public static OutboundMessage Ping { get; } = FromPayload("PING"u8, soloWrite: false);
+
+    /// <summary>Whether this message must leave in a write of its own.</summary>
+    public bool SoloWrite { get; }
+
+    /// <summary>The timestamp stamped into a published message.</summary>
+    public ErlangTimestamp Timestamp { get; private set; }
+
+    /// <summary>When fan-out of a published message started, in <see cref="TimeProvider"/> timestamp ticks.</summary>
+    public long FanoutStartedAt { get; private set; }
+
+    /// <summary>The bytes a queue accounts for this message.</summary>
+    public int Size => _tcpLength;
+
+    /// <summary>The body of a published message: everything after the timestamp prefix, without framing.</summary>
+    public ReadOnlySpan<byte> Body => _buffer.AsSpan(DeliveryEncoder.PrefixReserve, _bodyLength);
+
+    /// <summary>The JSON of the message, without any framing.</summary>
+    public ReadOnlySpan<byte> Json => _buffer.AsSpan(_tcpStart, _tcpLength - 1);
+
+    /// <summary>The message as the given transport puts it on the wire.</summary>
+    public ReadOnlySpan<byte> GetFrame(TransportFraming framing) =>
+        framing == TransportFraming.Tcp ? _buffer.AsSpan(_tcpStart, _tcpLength) : _buffer.AsSpan(_wsStart, _wsLength);
+
+    /// <summary>A message of its own from a JSON (or keyword) payload: a greeting, an error, an ack.</summary>
+    public static OutboundMessage FromPayload(ReadOnlySpan<byte> payload, bool soloWrite = false)
+    {
+        int header = WebSocketFraming.HeaderLength(payload.Length);
+        byte[] buffer = new byte[header + payload.Length + 1];
+        WebSocketFraming.WriteTextHeader(buffer, payload.Length);
+        payload.CopyTo(buffer.AsSpan(header));
+        buffer[^1] = WireBytes.ServerDelimiter;
+        return new OutboundMessage(buffer, pooled: false, soloWrite)
+        {
+            _tcpStart = header,
+            _tcpLength = payload.Length + 1,
+            _wsStart = 0,
+            _wsLength = header + payload.Length,
+        };
+    }
+
+    /// <summary>
+    /// A message whose bytes go to a TCP client exactly as given, with no 0x01 added (the Flash policy answer ends
+    /// in NUL). It has no WebSocket form.
+    /// </summary>
+    public static OutboundMessage FromTcpBytes(ReadOnlySpan<byte> wireBytes) =>
+        new(wireBytes.ToArray(), pooled: false, soloWrite: false) { _tcpStart = 0, _tcpLength = wireBytes.Length };
+
+    /// <summary>
+    /// Rents a message for a publish whose body is at most <paramref name="maxBodyLength"/> bytes. Write the body
+    /// into <see cref="GetBodyBuffer"/>, then <see cref="SetBodyLength"/>; fan-out stamps it.
+    /// </summary>
+    public static OutboundMessage RentForPublish(int maxBodyLength)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(DeliveryEncoder.PrefixReserve + maxBodyLength + 1);
+        return new OutboundMessage(buffer, pooled: true, soloWrite: false) { _refs = 1 };
+    }
+
+    /// <summary>Rents a message and copies an already encoded body into it (a message from another node).</summary>
+    public static OutboundMessage RentForBody(ReadOnlySpan<byte> body)
+    {
+        OutboundMessage message = RentForPublish(body.Length);
+        body.CopyTo(message.GetBodyBuffer());
+        message.SetBodyLength(body.Length);
+        return message;
+    }
+
+    /// <summary>Where the body of a rented message goes.</summary>
+    public Span<byte> GetBodyBuffer() => _buffer.AsSpan(DeliveryEncoder.PrefixReserve, _buffer.Length - DeliveryEncoder.PrefixReserve - 1);
+
+    /// <summary>Records how many bytes of body were written.</summary>
+    public void SetBodyLength(int length) => _bodyLength = length;
+
+    /// <summary>
+    /// Writes the timestamp prefix in front of the body, the 0x01 after it and the WebSocket header in front of it
+    /// all. Called once per publish, inside the topic's publish lock, just before fan-out.
+    /// </summary>
+    internal void Stamp(ErlangTimestamp timestamp, long fanoutStartedAt, IOutboundMessageObserver? observer)
+    {
+        Timestamp = timestamp;
+        FanoutStartedAt = fanoutStartedAt;
+        _observer = observer;
+        Span<byte> buffer = _buffer;
+        int prefixStart = DeliveryEncoder.WriteTimestampPrefix(buffer[..DeliveryEncoder.PrefixReserve], timestamp);
+        int bodyEnd = DeliveryEncoder.PrefixReserve + _bodyLength;
+        buffer[bodyEnd] = WireBytes.ServerDelimiter;
+        int jsonLength = bodyEnd - prefixStart;
+        int header = WebSocketFraming.HeaderLength(jsonLength);
+        WebSocketFraming.WriteTextHeader(buffer[(prefixStart - header)..], jsonLength);
+        _tcpStart = prefixStart;
+        _tcpLength = jsonLength + 1;
+        _wsStart = prefixStart - header;
+        _wsLength = header + jsonLength;
+    }
+
+    /// <summary>Adds references for subscribers about to receive the message (pooled messages only).</summary>
+    internal void AddReferences(int count)
+    {
+        if (_pooled && count != 0)
+        {
+            Interlocked.Add(ref _refs, count);
+        }
+    }
+
+    /// <summary>Gives back one reference; the last one returns the buffer to the pool.</summary>
+    public void Release()
+    {
+        if (!_pooled)
+        {
+            return;
+        }
+
+        int refs = Interlocked.Decrement(ref _refs);
+        if (refs == 0)
+        {
+            _observer?.OnLastWrite(this);
+            _observer = null;
+            byte[] buffer = _buffer;
+            _buffer = [];
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        else if (refs < 0)
+        {
+            throw new InvalidOperationException("An outbound message was released more often than it was referenced.");
+        }
+    }
+}

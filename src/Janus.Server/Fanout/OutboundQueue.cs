@@ -1,0 +1,310 @@
+namespace Janus.Server.Fanout;
+
+/// <summary>
+/// A connection's outbound queue: bounded in bytes, filled by fan-out from any thread, drained by one sink at a time.
+/// </summary>
+/// <remarks>
+/// Policy when full: the message that would pass the bound is refused, everything queued is dropped, and the sink is
+/// told once (<see cref="IOutboundSink.OnOverflow"/>) so it can disconnect the slow consumer. Publishers never wait.
+/// Locking: the queue's lock is a leaf; nothing else is called while it is held. The ring starts empty and grows by
+/// doubling, so an idle connection holds no array at all.
+/// </remarks>
+public sealed class OutboundQueue
+{
+    private const int ShrinkAbove = 256;
+
+    private readonly Lock _lock = new();
+    private readonly long _limit;
+    private OutboundMessage[] _ring = [];
+    private int _head;
+    private int _count;
+    private long _bytes;
+    private IOutboundSink? _sink;
+    private bool _drainScheduled;
+    private QueueState _state;
+
+    private enum QueueState
+    {
+        Open,
+        Closing,
+        Closed,
+        Overflowed,
+    }
+
+    /// <summary>Creates a queue that holds at most <paramref name="limitBytes"/> bytes of unsent messages.</summary>
+    public OutboundQueue(long id, long limitBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limitBytes);
+        Id = id;
+        _limit = limitBytes;
+    }
+
+    /// <summary>Identifies the queue (and its session); spreads subscribers over a topic's stripes.</summary>
+    public long Id { get; }
+
+    /// <summary>Bytes queued and not yet taken by the sink.</summary>
+    public long QueuedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    /// <summary>Messages queued and not yet taken by the sink.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _count;
+            }
+        }
+    }
+
+    /// <summary>Whether the queue still takes messages.</summary>
+    public bool IsOpen
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state == QueueState.Open;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Queues a message without waiting. On <see cref="EnqueueResult.Queued"/> the queue owns one reference to it;
+    /// otherwise the caller still does.
+    /// </summary>
+    public EnqueueResult TryEnqueue(OutboundMessage message)
+    {
+        IOutboundSink? notify = null;
+        OutboundMessage[]? dropped = null;
+        int droppedHead = 0, droppedCount = 0;
+        EnqueueResult result;
+        lock (_lock)
+        {
+            if (_state != QueueState.Open)
+            {
+                return EnqueueResult.Rejected;
+            }
+
+            if (_bytes + message.Size > _limit)
+            {
+                _state = QueueState.Overflowed;
+                dropped = _ring;
+                droppedHead = _head;
+                droppedCount = _count;
+                _ring = [];
+                _head = 0;
+                _count = 0;
+                _bytes = 0;
+                notify = _sink;
+                result = EnqueueResult.Overflowed;
+            }
+            else
+            {
+                if (_count == _ring.Length)
+                {
+                    Grow();
+                }
+
+                _ring[(_head + _count) & (_ring.Length - 1)] = message;
+                _count++;
+                _bytes += message.Size;
+                if (!_drainScheduled && _sink is not null)
+                {
+                    _drainScheduled = true;
+                    notify = _sink;
+                }
+
+                result = EnqueueResult.Queued;
+            }
+        }
+
+        if (result == EnqueueResult.Overflowed)
+        {
+            ReleaseAll(dropped!, droppedHead, droppedCount);
+            notify?.OnOverflow();
+        }
+        else
+        {
+            notify?.OnDataAvailable();
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Takes up to <paramref name="destination"/>.Length messages and about <paramref name="maxBytes"/> bytes for
+    /// <paramref name="sink"/> to write. A solo message (ACK) comes alone. The caller owns the references it gets.
+    /// </summary>
+    public DrainStatus DequeueBatch(IOutboundSink sink, Span<OutboundMessage?> destination, int maxBytes, out int taken)
+    {
+        taken = 0;
+        lock (_lock)
+        {
+            if (!ReferenceEquals(sink, _sink) || _state is QueueState.Closed or QueueState.Overflowed)
+            {
+                // Overflowed stays as it is so that CloseGracefully can still schedule the sink's final drain.
+                _drainScheduled = false;
+                return DrainStatus.Closed;
+            }
+
+            if (_count == 0)
+            {
+                if (_state == QueueState.Closing)
+                {
+                    _state = QueueState.Closed;
+                    _drainScheduled = false;
+                    return DrainStatus.Closed;
+                }
+
+                _drainScheduled = false;
+                if (_ring.Length > ShrinkAbove)
+                {
+                    _ring = [];
+                    _head = 0;
+                }
+
+                return DrainStatus.Idle;
+            }
+
+            int mask = _ring.Length - 1;
+            int bytes = 0;
+            while (_count > 0 && taken < destination.Length)
+            {
+                OutboundMessage next = _ring[_head];
+                if (taken > 0 && (next.SoloWrite || bytes + next.Size > maxBytes))
+                {
+                    break;
+                }
+
+                _ring[_head] = null!;
+                _head = (_head + 1) & mask;
+                _count--;
+                bytes += next.Size;
+                destination[taken++] = next;
+                if (next.SoloWrite)
+                {
+                    break;
+                }
+            }
+
+            _bytes -= bytes;
+            return DrainStatus.Items;
+        }
+    }
+
+    /// <summary>
+    /// Connects the sink that drains this queue (one at a time). If messages are waiting, the sink is told at once.
+    /// </summary>
+    public void Attach(IOutboundSink sink)
+    {
+        bool notify = false;
+        lock (_lock)
+        {
+            _sink = sink;
+            if (_count > 0 && !_drainScheduled && _state is QueueState.Open or QueueState.Closing)
+            {
+                _drainScheduled = true;
+                notify = true;
+            }
+        }
+
+        if (notify)
+        {
+            sink.OnDataAvailable();
+        }
+    }
+
+    /// <summary>
+    /// Stops taking messages but lets the sink drain what is queued; its last <see cref="DequeueBatch"/> returns
+    /// <see cref="DrainStatus.Closed"/>. Returns true if a drain is running or was started, false if the sink
+    /// will not be called again (nothing was attached, or the queue was already closed).
+    /// </summary>
+    public bool CloseGracefully()
+    {
+        IOutboundSink? notify = null;
+        lock (_lock)
+        {
+            if (_state is QueueState.Closing or QueueState.Closed)
+            {
+                return _drainScheduled;
+            }
+
+            // From Open, or from Overflowed (already emptied): the sink's last batch is the error frame it adds itself.
+            _state = QueueState.Closing;
+            if (_sink is null)
+            {
+                return _drainScheduled;
+            }
+
+            if (!_drainScheduled)
+            {
+                _drainScheduled = true;
+                notify = _sink;
+            }
+        }
+
+        notify?.OnDataAvailable();
+        return true;
+    }
+
+    /// <summary>
+    /// Closes the queue at once and drops what it holds. Returns true if a drain is still running (it will see
+    /// <see cref="DrainStatus.Closed"/> on its next call).
+    /// </summary>
+    public bool Close()
+    {
+        OutboundMessage[] dropped;
+        int head, count;
+        bool draining;
+        lock (_lock)
+        {
+            if (_state != QueueState.Overflowed)
+            {
+                _state = QueueState.Closed;
+            }
+
+            dropped = _ring;
+            head = _head;
+            count = _count;
+            _ring = [];
+            _head = 0;
+            _count = 0;
+            _bytes = 0;
+            draining = _drainScheduled;
+        }
+
+        ReleaseAll(dropped, head, count);
+        return draining;
+    }
+
+    private void Grow()
+    {
+        int capacity = _ring.Length == 0 ? 4 : _ring.Length * 2;
+        var ring = new OutboundMessage[capacity];
+        for (int i = 0; i < _count; i++)
+        {
+            ring[i] = _ring[(_head + i) & (_ring.Length - 1)];
+        }
+
+        _ring = ring;
+        _head = 0;
+    }
+
+    private static void ReleaseAll(OutboundMessage[] ring, int head, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            ring[(head + i) & (ring.Length - 1)].Release();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Janus.Server.Hosting;
+
+/// <summary>The endpoints Janus listens on, with the real ports once the server has started (port 0 picks one).</summary>
+public sealed class JanusEndpoints
+{
+    internal ListenOptions? TcpListen { get; set; }
+
+    internal ListenOptions? HttpListen { get; set; }
+
+    /// <summary>The TCP protocol endpoint, or null if disabled.</summary>
+    public IPEndPoint? Tcp => TcpListen?.IPEndPoint;
+
+    /// <summary>The HTTP endpoint, or null if disabled.</summary>
+    public IPEndPoint? Http => HttpListen?.IPEndPoint;
+}

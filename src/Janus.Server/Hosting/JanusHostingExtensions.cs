@@ -1,0 +1,171 @@
+using System.Net;
+using Janus.Server.Fanout;
+using Janus.Server.Heartbeat;
+using Janus.Server.Metrics;
+using Janus.Server.Options;
+using Janus.Server.Publishing;
+using Janus.Server.Security;
+using Janus.Server.Sessions;
+using Janus.Server.Transports;
+using Janus.Server.Transports.Tcp;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Janus.Server.Hosting;
+
+/// <summary>Wires Janus into an ASP.NET Core host: configuration, services and Kestrel listeners.</summary>
+public static class JanusHostingExtensions
+{
+    /// <summary>Short command-line switches for the settings people change most.</summary>
+    public static readonly IDictionary<string, string> SwitchMappings = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--port"] = "Janus:Tcp:Port",
+        ["--tcp-port"] = "Janus:Tcp:Port",
+        ["--http-port"] = "Janus:Http:Port",
+        ["--bind"] = "Janus:Tcp:Address",
+        ["--http-bind"] = "Janus:Http:Address",
+    };
+
+    /// <summary>
+    /// Adds Janus: reads the <c>Janus</c> configuration section (with <c>JANUS_</c> environment variables and short
+    /// command-line switches), registers the fan-out engine, sessions and transports, and has Kestrel listen on the
+    /// TCP protocol port and the HTTP port.
+    /// </summary>
+    public static WebApplicationBuilder AddJanus(this WebApplicationBuilder builder, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        AddConfiguration(builder.Configuration, args);
+        builder.Services.AddJanusCore(builder.Configuration);
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            // Kestrel's own backstop for draining connections; ours (DrainTimeout, then abort) comes first.
+            host.ShutdownTimeout = TimeSpan.FromSeconds(30);
+        });
+
+        JanusOptions options = ReadOptions(builder.Configuration);
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.NoDelay = true;
+            sockets.UnsafePreferInlineScheduling = options.Tcp.InlineScheduling;
+            // Never let the transport pause reading below our own frame limit, or a large frame would stall.
+            sockets.MaxReadBufferSize = Math.Max(1024 * 1024, (long)options.Limits.MaxFrameBytes * 2);
+        });
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            JanusOptions current = ReadOptions(context.Configuration);
+            JanusEndpoints endpoints = kestrel.ApplicationServices.GetRequiredService<JanusEndpoints>();
+            if (current.Tcp.Enabled)
+            {
+                Listen(kestrel, current.Tcp.Address, current.Tcp.Port, listen =>
+                {
+                    listen.UseConnectionHandler<TcpConnectionHandler>();
+                    endpoints.TcpListen = listen;
+                });
+            }
+
+            if (current.Http.Enabled)
+            {
+                Listen(kestrel, current.Http.Address, current.Http.Port, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    endpoints.HttpListen = listen;
+                });
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Registers Janus's services (without listeners), for hosts that wire Kestrel themselves.</summary>
+    public static IServiceCollection AddJanusCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<JanusOptions>().Bind(configuration.GetSection(JanusOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JanusOptions>, JanusOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new JanusMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton<JanusClock>();
+        services.TryAddSingleton<TopicRegistry>();
+        services.TryAddSingleton<FanoutEngine>();
+        services.TryAddSingleton<Publisher>();
+        services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton<ConnectionRegistry>();
+        services.TryAddSingleton<TrustedNetworks>();
+        services.TryAddSingleton<ConnectionServices>();
+        services.TryAddSingleton<JanusEndpoints>();
+        services.AddHostedService<HeartbeatService>();
+        services.AddHostedService<ShutdownService>();
+        services.AddHostedService<StartupLogService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds <c>JANUS_</c> environment variables (above appsettings and plain environment variables, below the
+    /// command line) and the short command-line switches.
+    /// </summary>
+    public static void AddConfiguration(IConfigurationBuilder configuration, string[]? args)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var janusEnvironment = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+        {
+            InitialData = JanusEnvironmentVariables.Read(),
+        };
+        int commandLine = -1;
+        for (int i = 0; i < configuration.Sources.Count; i++)
+        {
+            if (configuration.Sources[i] is CommandLineConfigurationSource)
+            {
+                commandLine = i;
+                break;
+            }
+        }
+
+        if (commandLine >= 0)
+        {
+            configuration.Sources.Insert(commandLine, janusEnvironment);
+        }
+        else
+        {
+            configuration.Sources.Add(janusEnvironment);
+        }
+
+        if (args is { Length: > 0 })
+        {
+            configuration.AddCommandLine(args, SwitchMappings);
+        }
+    }
+
+    private static JanusOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = new JanusOptions();
+        configuration.GetSection(JanusOptions.SectionName).Bind(options);
+        return options;
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
+    {
+        if (address == "*")
+        {
+            if (port == 0)
+            {
+                // Port 0 on "any" would bind IPv4 and IPv6 to two different ports; loopback-free tests pass an address.
+                kestrel.Listen(IPAddress.Any, port, configure);
+            }
+            else
+            {
+                kestrel.ListenAnyIP(port, configure);
+            }
+        }
+        else
+        {
+            kestrel.Listen(IPAddress.Parse(address), port, configure);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics.Metrics;
+using Janus.Protocol;
+using Janus.Server.Fanout;
+
+namespace Janus.Server.Metrics;
+
+/// <summary>
+/// Janus's counters. The hot path only bumps plain fields (one atomic add per publish or per write batch, never per
+/// subscriber); the <see cref="Meter"/> named <c>Janus</c> reads them through observable instruments, so exporting
+/// costs nothing until something listens. The API's stats read the same fields.
+/// </summary>
+public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
+{
+    /// <summary>The meter name to subscribe to (OpenTelemetry, dotnet-counters).</summary>
+    public const string MeterName = "Janus";
+
+    private const int TransportCount = 4;
+
+    private readonly TimeProvider _time;
+    private readonly long[] _connectionsCurrent = new long[TransportCount];
+    private readonly long[] _connectionsTotal = new long[TransportCount];
+    private readonly long[] _publishes = new long[TransportCount];
+    private readonly long[] _errors = new long[ProtocolErrors.Count];
+    private readonly Histogram<double> _enqueueLatency;
+    private readonly Histogram<double> _writeLatency;
+    private long _subscribes;
+    private long _unsubscribes;
+    private long _deliveries;
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _slowConsumers;
+    private long _heartbeatPings;
+
+    /// <summary>Creates the counters and registers the <c>Janus</c> meter.</summary>
+    public JanusMetrics(TimeProvider time, IMeterFactory? meterFactory = null)
+    {
+        _time = time;
+        Meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        Meter.CreateObservableUpDownCounter("janus.connections", ObserveCurrentConnections, "{connection}", "Open client connections by transport.");
+        Meter.CreateObservableCounter("janus.connections.accepted", ObserveTotalConnections, "{connection}", "Client connections accepted since start, by transport.");
+        Meter.CreateObservableCounter("janus.subscribes", () => Volatile.Read(ref _subscribes), "{subscribe}", "Subscribe requests that added a subscription.");
+        Meter.CreateObservableCounter("janus.unsubscribes", () => Volatile.Read(ref _unsubscribes), "{unsubscribe}", "Subscriptions removed by request or disconnect.");
+        Meter.CreateObservableCounter("janus.publishes", ObservePublishes, "{message}", "Messages published, by the transport that accepted them.");
+        Meter.CreateObservableCounter("janus.deliveries", () => Volatile.Read(ref _deliveries), "{message}", "Messages queued to a subscriber (one per subscriber per publish).");
+        Meter.CreateObservableCounter("janus.bytes.sent", () => Volatile.Read(ref _bytesSent), "By", "Bytes written to client connections.");
+        Meter.CreateObservableCounter("janus.bytes.received", () => Volatile.Read(ref _bytesReceived), "By", "Bytes read from client connections.");
+        Meter.CreateObservableCounter("janus.slow_consumers", () => Volatile.Read(ref _slowConsumers), "{connection}", "Connections closed because their outbound queue passed its bound.");
+        Meter.CreateObservableCounter("janus.errors", ObserveErrors, "{error}", "Connections closed with an error frame, by error code.");
+        Meter.CreateObservableCounter("janus.heartbeat.pings", () => Volatile.Read(ref _heartbeatPings), "{ping}", "Heartbeat PINGs sent to idle clients.");
+        _enqueueLatency = Meter.CreateHistogram("janus.fanout.enqueue.duration", "ms", "From the publish timestamp to the message queued for its last subscriber.", advice: LatencyAdvice);
+        _writeLatency = Meter.CreateHistogram("janus.fanout.write.duration", "ms", "From the publish timestamp to the message written for its last subscriber.", advice: LatencyAdvice);
+    }
+
+    private static InstrumentAdvice<double> LatencyAdvice { get; } = new()
+    {
+        HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    };
+
+    /// <summary>The <c>Janus</c> meter.</summary>
+    public Meter Meter { get; }
+
+    /// <summary>Raised after each publish with its fan-out counts and enqueue duration (for live views).</summary>
+    public event Action<FanoutCounts, double>? Published;
+
+    /// <summary>Raised when the last subscriber has written a message, with the publish-to-last-write duration.</summary>
+    public event Action<double>? LastWritten;
+
+    public long Subscribes => Volatile.Read(ref _subscribes);
+
+    public long Unsubscribes => Volatile.Read(ref _unsubscribes);
+
+    public long Deliveries => Volatile.Read(ref _deliveries);
+
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    public long SlowConsumers => Volatile.Read(ref _slowConsumers);
+
+    public long HeartbeatPings => Volatile.Read(ref _heartbeatPings);
+
+    public long CurrentConnections(TransportKind transport) => Volatile.Read(ref _connectionsCurrent[(int)transport]);
+
+    public long TotalConnections(TransportKind transport) => Volatile.Read(ref _connectionsTotal[(int)transport]);
+
+    public long Publishes(TransportKind transport) => Volatile.Read(ref _publishes[(int)transport]);
+
+    public long Errors(ProtocolError error) => Volatile.Read(ref _errors[(int)error]);
+
+    public void ConnectionOpened(TransportKind transport)
+    {
+        Interlocked.Increment(ref _connectionsCurrent[(int)transport]);
+        Interlocked.Increment(ref _connectionsTotal[(int)transport]);
+    }
+
+    public void ConnectionClosed(TransportKind transport) => Interlocked.Decrement(ref _connectionsCurrent[(int)transport]);
+
+    public void Subscribed() => Interlocked.Increment(ref _subscribes);
+
+    public void Unsubscribed(int count = 1) => Interlocked.Add(ref _unsubscribes, count);
+
+    public void BytesWritten(int count) => Interlocked.Add(ref _bytesSent, count);
+
+    public void BytesRead(long count) => Interlocked.Add(ref _bytesReceived, count);
+
+    public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
+
+    public void Error(ProtocolError error) => Interlocked.Increment(ref _errors[(int)error]);
+
+    public void HeartbeatPing() => Interlocked.Increment(ref _heartbeatPings);
+
+    /// <summary>Counts one publish and its fan-out; called once per publish.</summary>
+    public void PublishFannedOut(TransportKind source, in FanoutCounts counts, double enqueueMilliseconds)
+    {
+        Interlocked.Increment(ref _publishes[(int)source]);
+        if (counts.Subscribers == 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _deliveries, counts.Delivered);
+        _enqueueLatency.Record(enqueueMilliseconds);
+        Published?.Invoke(counts, enqueueMilliseconds);
+    }
+
+    /// <inheritdoc />
+    void IOutboundMessageObserver.OnLastWrite(OutboundMessage message)
+    {
+        double ms = _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds;
+        _writeLatency.Record(ms);
+        LastWritten?.Invoke(ms);
+    }
+
+    private IEnumerable<Measurement<long>> ObserveCurrentConnections() => ByTransport(_connectionsCurrent, 2);
+
+    private IEnumerable<Measurement<long>> ObserveTotalConnections() => ByTransport(_connectionsTotal, 2);
+
+    private IEnumerable<Measurement<long>> ObservePublishes() => ByTransport(_publishes, TransportCount);
+
+    private static IEnumerable<Measurement<long>> ByTransport(long[] values, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref values[i]), new KeyValuePair<string, object?>("transport", TransportName((TransportKind)i)));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveErrors()
+    {
+        for (int i = 1; i < _errors.Length; i++)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref _errors[i]), new KeyValuePair<string, object?>("code", ProtocolErrors.Code((ProtocolError)i)));
+        }
+    }
+
+    /// <summary>The lowercase name used in tags and JSON.</summary>
+    public static string TransportName(TransportKind transport) => transport switch
+    {
+        TransportKind.Tcp => "tcp",
+        TransportKind.WebSocket => "websocket",
+        TransportKind.Http => "http",
+        _ => "cluster",
+    };
+
+    /// <inheritdoc />
+    public void Dispose() => Meter.Dispose();
+}

@@ -1,0 +1,17 @@
+namespace Janus.Server.Metrics;
+
+/// <summary>Where a connection or a publish came from, for per-transport counts.</summary>
+public enum TransportKind
+{
+    /// <summary>The original Janus TCP protocol.</summary>
+    Tcp,
+
+    /// <summary>The WebSocket endpoint.</summary>
+    WebSocket,
+
+    /// <summary>The HTTP API (publishes only).</summary>
+    Http,
+
+    /// <summary>Another node of the cluster (publishes only).</summary>
+    Cluster,
+}

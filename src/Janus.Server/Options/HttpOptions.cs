@@ -1,0 +1,14 @@
+namespace Janus.Server.Options;
+
+/// <summary>The HTTP listener: WebSocket endpoint, HTTP API, metrics, health and the dashboard.</summary>
+public sealed class HttpOptions
+{
+    /// <summary>Whether to listen at all. Defaults to true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The address to bind: an IP address, or <c>*</c> for every interface. Defaults to <c>*</c>.</summary>
+    public string Address { get; set; } = "*";
+
+    /// <summary>The port; 0 picks a free one. Defaults to 8080.</summary>
+    public int Port { get; set; } = 8080;
+}

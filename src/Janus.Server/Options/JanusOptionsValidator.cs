@@ -1,0 +1,66 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Janus.Server.Options;
+
+/// <summary>Checks <see cref="JanusOptions"/> at start-up and names every bad setting with its configuration key.</summary>
+public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, JanusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!options.Tcp.Enabled && !options.Http.Enabled)
+        {
+            failures.Add("Janus:Tcp:Enabled and Janus:Http:Enabled are both false: Janus would listen on nothing.");
+        }
+
+        CheckEndpoint(failures, "Janus:Tcp", options.Tcp.Address, options.Tcp.Port);
+        CheckEndpoint(failures, "Janus:Http", options.Http.Address, options.Http.Port);
+        if (options.Tcp.Enabled && options.Http.Enabled && options.Tcp.Port != 0 && options.Tcp.Port == options.Http.Port)
+        {
+            failures.Add($"Janus:Tcp:Port and Janus:Http:Port are both {options.Tcp.Port}: they need different ports.");
+        }
+
+        LimitsOptions limits = options.Limits;
+        Check(failures, limits.MaxFrameBytes is >= 256 and <= 16 * 1024 * 1024, $"Janus:Limits:MaxFrameBytes must be between 256 and 16777216 (got {limits.MaxFrameBytes}).");
+        Check(failures, limits.MaxQueueBytes >= 4096, $"Janus:Limits:MaxQueueBytes must be at least 4096 (got {limits.MaxQueueBytes}).");
+        Check(failures, limits.MaxTopicLength is >= 1 and <= 4096, $"Janus:Limits:MaxTopicLength must be between 1 and 4096 characters (got {limits.MaxTopicLength}).");
+        Check(failures, limits.MaxSubscriptionsPerConnection >= 1, $"Janus:Limits:MaxSubscriptionsPerConnection must be at least 1 (got {limits.MaxSubscriptionsPerConnection}).");
+        Check(failures, limits.CloseTimeout > TimeSpan.Zero, $"Janus:Limits:CloseTimeout must be positive (got {limits.CloseTimeout}).");
+
+        HeartbeatOptions heartbeat = options.Heartbeat;
+        Check(failures, heartbeat.Interval >= TimeSpan.FromSeconds(1), $"Janus:Heartbeat:Interval must be at least 1 s (got {heartbeat.Interval}).");
+        Check(failures, heartbeat.Timeout > heartbeat.Interval, $"Janus:Heartbeat:Timeout ({heartbeat.Timeout}) must be longer than Janus:Heartbeat:Interval ({heartbeat.Interval}), or idle clients are closed before they are pinged.");
+
+        Check(failures, !options.FlashPolicy.Enabled || !string.IsNullOrWhiteSpace(options.FlashPolicy.Policy), "Janus:FlashPolicy:Policy is empty while Janus:FlashPolicy:Enabled is true.");
+        Check(failures, options.Shutdown.DrainTimeout >= TimeSpan.Zero, $"Janus:Shutdown:DrainTimeout must not be negative (got {options.Shutdown.DrainTimeout}).");
+
+        foreach (string network in Janus.Server.Security.TrustedNetworks.Split(options.Security.TrustedNetworks))
+        {
+            Check(failures, IPNetwork.TryParse(network, out _), $"Janus:Security:TrustedNetworks has '{network}', which is not a network in CIDR form (e.g. 10.0.0.0/8).");
+        }
+
+        foreach (string key in options.Security.ApiKeys)
+        {
+            Check(failures, key.Length >= 16, "Janus:Security:ApiKeys has a key shorter than 16 characters.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckEndpoint(List<string> failures, string section, string address, int port)
+    {
+        Check(failures, port is >= 0 and <= 65535, $"{section}:Port must be between 0 and 65535 (got {port}).");
+        Check(failures, address == "*" || IPAddress.TryParse(address, out _), $"{section}:Address must be an IP address or '*' (got '{address}').");
+    }
+
+    private static void Check(List<string> failures, bool condition, string message)
+    {
+        if (!condition)
+        {
+            failures.Add(message);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Janus.Server.Options;
+
+/// <summary>The listener for the original Janus TCP protocol.</summary>
+public sealed class TcpOptions
+{
+    /// <summary>Whether to listen at all. Defaults to true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// The address to bind: an IP address, or <c>*</c> for every interface (IPv4 and IPv6). Defaults to <c>*</c>,
+    /// as the original did; publishing from outside <see cref="SecurityOptions.TrustedNetworks"/> is refused anyway.
+    /// </summary>
+    public string Address { get; set; } = "*";
+
+    /// <summary>The port; 0 picks a free one. Defaults to 8081, the original's port.</summary>
+    public int Port { get; set; } = 8081;
+
+    /// <summary>Close the connection after a <c>PUBLISH</c> frame's body, as the original did. Defaults to true.</summary>
+    public bool CloseAfterPublish { get; set; } = true;
+
+    /// <summary>
+    /// Run socket and pipe continuations inline instead of hopping to the thread pool (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>). Saves a thread hop per send and per receive; safe here because no Janus
+    /// code blocks on those threads. Defaults to true.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+}

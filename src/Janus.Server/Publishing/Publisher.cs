@@ -1,0 +1,36 @@
+using Janus.Protocol;
+using Janus.Server.Fanout;
+using Janus.Server.Metrics;
+
+namespace Janus.Server.Publishing;
+
+/// <summary>
+/// The one door every publish goes through, whatever accepted it (TCP, WebSocket, HTTP): it encodes the body once
+/// and hands it to the fan-out engine. Keeping this apart from the engine leaves room for whatever else a publish
+/// must reach (other nodes) without the engine knowing.
+/// </summary>
+public class Publisher
+{
+    private readonly FanoutEngine _engine;
+
+    /// <summary>Creates a publisher that delivers locally.</summary>
+    public Publisher(FanoutEngine engine) => _engine = engine;
+
+    /// <summary>The local fan-out engine.</summary>
+    public FanoutEngine Engine => _engine;
+
+    /// <summary>Publishes a parsed client command (from the frame it was parsed from).</summary>
+    public FanoutCounts Publish(ReadOnlySpan<byte> frame, in ClientCommand command, TransportKind source)
+    {
+        OutboundMessage message = OutboundMessage.RentForPublish(DeliveryEncoder.GetMaxBodyLength(command));
+        message.SetBodyLength(DeliveryEncoder.WriteBody(message.GetBodyBuffer(), frame, command));
+        return Publish(command.Topic, message, source);
+    }
+
+    /// <summary>
+    /// Publishes a message whose body is written; takes over the caller's reference. Override to send it further
+    /// (the cluster does).
+    /// </summary>
+    public virtual FanoutCounts Publish(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
+        _engine.Publish(topic, message, source);
+}

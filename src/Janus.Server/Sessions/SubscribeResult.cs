@@ -1,0 +1,17 @@
+namespace Janus.Server.Sessions;
+
+/// <summary>What a subscribe did.</summary>
+public enum SubscribeResult
+{
+    /// <summary>A new subscription.</summary>
+    Added,
+
+    /// <summary>Already subscribed: acknowledged again, delivered once.</summary>
+    AlreadySubscribed,
+
+    /// <summary>The session is at its subscription limit.</summary>
+    LimitReached,
+
+    /// <summary>The session has ended.</summary>
+    Closed,
+}

@@ -1,0 +1,354 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Janus.Protocol;
+using Janus.Server.Fanout;
+using Janus.Server.Logging;
+using Janus.Server.Metrics;
+using Janus.Server.Sessions;
+
+namespace Janus.Server.Transports;
+
+/// <summary>
+/// What every client connection shares, whatever its transport: the drain of the session's outbound queue into the
+/// transport's <see cref="PipeWriter"/>, the close sequence, and the heartbeat checks.
+/// </summary>
+/// <remarks>
+/// <para>The send loop is not a loop that waits: the connection is an <see cref="IThreadPoolWorkItem"/> queued when
+/// its queue goes from idle to busy. Each run takes a batch (up to 64 messages or 64 KiB), copies the frames into
+/// the pipe and flushes once, so everything queued since the last write leaves in one write. Only a flush that does
+/// not complete at once (the socket is full) costs an await; the idle path allocates nothing.</para>
+/// <para>Only the drain touches the pipe writer, including its completion, so no lock guards it.</para>
+/// <para>Closing: <see cref="BeginClose"/> stops the reader, lets the drain send what is queued plus an optional
+/// error frame, completes the output, and arms a deadline after which the heartbeat sweep aborts the transport.</para>
+/// </remarks>
+public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
+{
+    private const int MaxBatchMessages = 64;
+
+    // Kestrel's output pipe pauses at 64 KiB: a batch of that size is one flush that never waits on a healthy socket.
+    private const int MaxBatchBytes = 64 * 1024;
+
+    [ThreadStatic]
+    private static OutboundMessage?[]? t_batch;
+
+    private readonly PipeWriter _output;
+    private readonly TransportFraming _framing;
+    private readonly TaskCompletionSource _drainStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private OutboundMessage? _finalFrame;
+    private int _closeRequested;
+    private int _outputFinished;
+    private int _aborted;
+    private long _closeDeadline;
+    private long _lastReceived;
+    private long _lastSent;
+    private volatile bool _sendBacklogged;
+    private ProtocolError _closeReason;
+
+    /// <summary>Binds a connection to its session and the writer its transport sends through.</summary>
+    protected ClientConnection(ConnectionServices services, Session session, PipeWriter output, TransportFraming framing, TransportKind kind, EndPoint? remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        Services = services;
+        Session = session;
+        _output = output;
+        _framing = framing;
+        Kind = kind;
+        RemoteEndPoint = remoteEndPoint;
+        _lastReceived = services.Clock.Now;
+        _lastSent = _lastReceived;
+    }
+
+    /// <summary>The shared services.</summary>
+    protected ConnectionServices Services { get; }
+
+    /// <summary>The session this connection carries.</summary>
+    public Session Session { get; }
+
+    /// <summary>The transport.</summary>
+    public TransportKind Kind { get; }
+
+    /// <summary>The client's address.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>Whether a close has begun.</summary>
+    public bool IsClosing => Volatile.Read(ref _closeRequested) != 0;
+
+    /// <summary>Why the connection is closing (<see cref="ProtocolError.None"/> for an ordinary close).</summary>
+    public ProtocolError CloseReason => _closeReason;
+
+    /// <summary>Registers the connection and starts its queue; the greeting is the first thing sent.</summary>
+    protected void Start(OutboundMessage greeting)
+    {
+        Services.Connections.Add(this);
+        Services.Metrics.ConnectionOpened(Kind);
+        Log.ConnectionOpened(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), RemoteEndPoint);
+        Session.Queue.Attach(this);
+        Send(greeting);
+    }
+
+    /// <summary>Queues a per-connection message (ACK, greeting, policy); false if the queue no longer takes messages.</summary>
+    protected bool Send(OutboundMessage message) => Session.Queue.TryEnqueue(message) == EnqueueResult.Queued;
+
+    /// <summary>Notes that the client said something (any frame is proof of life).</summary>
+    protected void MarkReceived() => Volatile.Write(ref _lastReceived, Services.Clock.Now);
+
+    /// <summary>Counts a protocol error, logs it, and closes with its error frame.</summary>
+    protected void Fail(ProtocolError error)
+    {
+        Services.Metrics.Error(error);
+        Log.ProtocolError(Services.Logger, Session.Id, RemoteEndPoint, ProtocolErrors.Code(error));
+        BeginClose(error, sendErrorFrame: true);
+    }
+
+    /// <summary>
+    /// Starts closing: no more reading, what is queued is still sent (then the error frame, if asked), then the
+    /// output completes. After <paramref name="timeout"/> (default: the close timeout) the transport is aborted.
+    /// Only the first call counts.
+    /// </summary>
+    public void BeginClose(ProtocolError reason, bool sendErrorFrame, TimeSpan? timeout = null)
+    {
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0)
+        {
+            return;
+        }
+
+        _closeReason = reason;
+        if (sendErrorFrame && reason != ProtocolError.None)
+        {
+            _finalFrame = ErrorFrames.Get(reason);
+        }
+
+        long units = timeout is { } t ? Services.Clock.ToTimestampUnits(t) : Services.CloseTimeoutUnits;
+        Volatile.Write(ref _closeDeadline, Services.Clock.Now + Math.Max(1, units));
+        OnCloseRequested();
+        if (!Session.Queue.CloseGracefully())
+        {
+            // No drain is running and none will start: finishing the output is ours to do.
+            FinishOutput();
+        }
+    }
+
+    /// <summary>Aborts the transport at once (deadline passed, or the peer is gone).</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        {
+            AbortTransport();
+        }
+    }
+
+    /// <summary>Tells the transport's reader to stop (e.g. cancel a pending read).</summary>
+    protected abstract void OnCloseRequested();
+
+    /// <summary>Tears the transport down without waiting for anything.</summary>
+    protected abstract void AbortTransport();
+
+    /// <summary>Completes when the transport has closed (both directions).</summary>
+    protected abstract Task WaitForTransportClosedAsync();
+
+    /// <summary>Ends the output stream. Transports with a closing handshake write it here.</summary>
+    protected virtual void CompleteOutput(PipeWriter output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        output.Complete();
+    }
+
+    /// <summary>
+    /// Runs after the reader has stopped: waits for the drain to finish and the transport to close (the deadline
+    /// bounds both), then ends the session. Call once, from the transport's connection method.
+    /// </summary>
+    protected async Task CloseAndCleanupAsync()
+    {
+        BeginClose(ProtocolError.None, sendErrorFrame: false);
+        try
+        {
+            await _drainStopped.Task;
+            await WaitForTransportClosedAsync();
+            if (_sendBacklogged)
+            {
+                // The last bytes are stuck behind a client that does not read; do not leave the transport waiting on it.
+                Abort();
+            }
+        }
+        finally
+        {
+            Services.Connections.Remove(this);
+            int removed = Services.Sessions.End(Session);
+            Services.Metrics.Unsubscribed(removed);
+            Services.Metrics.ConnectionClosed(Kind);
+            Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), ProtocolErrors.Code(_closeReason));
+        }
+    }
+
+    /// <summary>The heartbeat sweep's visit, once a second.</summary>
+    internal void OnHeartbeat(long now, long intervalUnits, long timeoutUnits)
+    {
+        long deadline = Volatile.Read(ref _closeDeadline);
+        if (deadline != 0)
+        {
+            if (now >= deadline && Volatile.Read(ref _aborted) == 0)
+            {
+                Log.CloseTimedOut(Services.Logger, Session.Id);
+                Abort();
+            }
+
+            return;
+        }
+
+        if (now - Volatile.Read(ref _lastReceived) >= timeoutUnits)
+        {
+            Log.HeartbeatTimeout(Services.Logger, Session.Id);
+            Services.Metrics.Error(ProtocolError.HeartbeatTimeout);
+            BeginClose(ProtocolError.HeartbeatTimeout, sendErrorFrame: true);
+            return;
+        }
+
+        if (now - Volatile.Read(ref _lastSent) >= intervalUnits)
+        {
+            Volatile.Write(ref _lastSent, now);
+            if (Send(OutboundMessage.Ping))
+            {
+                Services.Metrics.HeartbeatPing();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    void IOutboundSink.OnDataAvailable() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+
+    /// <inheritdoc />
+    void IOutboundSink.OnOverflow()
+    {
+        Services.Metrics.SlowConsumer();
+        Log.SlowConsumer(Services.Logger, Session.Id, RemoteEndPoint, Services.Options.Limits.MaxQueueBytes);
+        BeginClose(ProtocolError.SlowConsumer, sendErrorFrame: true);
+    }
+
+    /// <summary>One run of the drain: batches until the queue is idle, or until a flush has to wait.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        OutboundMessage?[] batch = t_batch ??= new OutboundMessage?[MaxBatchMessages];
+        while (true)
+        {
+            DrainStatus status = Session.Queue.DequeueBatch(this, batch, MaxBatchBytes, out int taken);
+            if (status == DrainStatus.Idle)
+            {
+                return;
+            }
+
+            if (status == DrainStatus.Closed)
+            {
+                FinishOutput();
+                return;
+            }
+
+            ValueTask<FlushResult> flush;
+            try
+            {
+                int bytes = 0;
+                for (int i = 0; i < taken; i++)
+                {
+                    ReadOnlySpan<byte> frame = batch[i]!.GetFrame(_framing);
+                    _output.Write(frame);
+                    bytes += frame.Length;
+                }
+
+                Services.Metrics.BytesWritten(bytes);
+                flush = _output.FlushAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
+            {
+                ReleaseBatch(batch, taken);
+                OutputGone();
+                return;
+            }
+
+            // With inline scheduling the flush above already handed the bytes to the socket, so this is after the write.
+            ReleaseBatch(batch, taken);
+            Volatile.Write(ref _lastSent, Services.Clock.Now);
+            if (!flush.IsCompletedSuccessfully)
+            {
+                _sendBacklogged = true;
+                _ = ContinueAfterFlushAsync(flush);
+                return;
+            }
+
+            FlushResult result = flush.Result;
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                OutputGone();
+                return;
+            }
+        }
+    }
+
+    private async Task ContinueAfterFlushAsync(ValueTask<FlushResult> flush)
+    {
+        FlushResult result;
+        try
+        {
+            result = await flush;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            OutputGone();
+            return;
+        }
+
+        _sendBacklogged = false;
+        if (result.IsCompleted || result.IsCanceled)
+        {
+            OutputGone();
+            return;
+        }
+
+        // Keep draining from a fresh thread-pool item rather than the socket's completion thread.
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    private static void ReleaseBatch(OutboundMessage?[] batch, int taken)
+    {
+        for (int i = 0; i < taken; i++)
+        {
+            batch[i]!.Release();
+            batch[i] = null;
+        }
+    }
+
+    /// <summary>The peer stopped reading for good (the transport closed its end of our pipe).</summary>
+    private void OutputGone()
+    {
+        Session.Queue.Close();
+        Interlocked.Exchange(ref _finalFrame, null);
+        OnCloseRequested();
+        FinishOutput();
+    }
+
+    private void FinishOutput()
+    {
+        if (Interlocked.Exchange(ref _outputFinished, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            OutboundMessage? final = Interlocked.Exchange(ref _finalFrame, null);
+            if (final is not null && final.GetFrame(_framing).Length > 0)
+            {
+                _output.Write(final.GetFrame(_framing));
+            }
+
+            CompleteOutput(_output);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
+        {
+            // The transport is already gone; nothing left to say to it.
+        }
+        finally
+        {
+            _drainStopped.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text;
+using Janus.Server.Fanout;
+using Janus.Server.Publishing;
+using Janus.Server.Heartbeat;
+using Janus.Server.Metrics;
+using Janus.Server.Options;
+using Janus.Server.Security;
+using Janus.Server.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Janus.Server.Transports;
+
+/// <summary>What every connection of every transport needs, resolved once and shared.</summary>
+public sealed class ConnectionServices
+{
+    /// <summary>Gathers the shared services and reads the options once.</summary>
+    public ConnectionServices(
+        IOptions<JanusOptions> options,
+        Publisher publisher,
+        SessionRegistry sessions,
+        ConnectionRegistry connections,
+        JanusClock clock,
+        JanusMetrics metrics,
+        TrustedNetworks trusted,
+        ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        Options = options.Value;
+        Publisher = publisher;
+        Sessions = sessions;
+        Connections = connections;
+        Clock = clock;
+        Metrics = metrics;
+        Trusted = trusted;
+        Logger = loggerFactory.CreateLogger("Janus.Connections");
+        FlashPolicy = OutboundMessage.FromTcpBytes(Encoding.UTF8.GetBytes(Options.FlashPolicy.Policy + "\0"));
+        CloseTimeoutUnits = clock.ToTimestampUnits(Options.Limits.CloseTimeout);
+    }
+
+    public JanusOptions Options { get; }
+
+    public Publisher Publisher { get; }
+
+    public SessionRegistry Sessions { get; }
+
+    public ConnectionRegistry Connections { get; }
+
+    public JanusClock Clock { get; }
+
+    public JanusMetrics Metrics { get; }
+
+    public TrustedNetworks Trusted { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary>The Flash policy document followed by NUL, ready to send.</summary>
+    public OutboundMessage FlashPolicy { get; }
+
+    /// <summary><see cref="LimitsOptions.CloseTimeout"/> in clock units.</summary>
+    public long CloseTimeoutUnits { get; }
+}

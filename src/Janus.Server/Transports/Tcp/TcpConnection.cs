@@ -1,0 +1,370 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Janus.Protocol;
+using Janus.Server.Fanout;
+using Janus.Server.Logging;
+using Janus.Server.Metrics;
+using Microsoft.AspNetCore.Connections;
+
+namespace Janus.Server.Transports.Tcp;
+
+/// <summary>
+/// One client of the original Janus TCP protocol: reads NUL-terminated frames from Kestrel's input pipe and acts on
+/// them; everything it sends goes through the session's queue and the shared drain.
+/// </summary>
+/// <remarks>
+/// Framing depends only on the delimiter, never on how TCP split or merged the client's writes. A frame with no
+/// delimiter within <c>MaxFrameBytes</c> is refused, so input is never buffered without bound. The body after a
+/// <c>PUBLISH</c> frame ends at a NUL, at the end of the stream, or as soon as the JSON object is complete (the
+/// original bot sends no NUL after it and then closes).
+/// </remarks>
+internal sealed class TcpConnection : ClientConnection
+{
+    private readonly ConnectionContext _context;
+    private readonly bool _mayPublish;
+    private readonly int _maxFrameBytes;
+    private readonly int _maxTopicLength;
+    private bool _awaitingPublishBody;
+
+    private TcpConnection(ConnectionServices services, ConnectionContext context)
+        : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), context.Transport.Output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
+    {
+        _context = context;
+        _mayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
+        _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
+        _maxTopicLength = services.Options.Limits.MaxTopicLength;
+    }
+
+    /// <summary>Serves one accepted TCP connection until it closes.</summary>
+    public static async Task RunAsync(ConnectionServices services, ConnectionContext context)
+    {
+        var connection = new TcpConnection(services, context);
+        await connection.RunAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        Start(OutboundMessage.FromPayload(ServerMessages.EncodeGreeting(Services.Publisher.Engine.Now(), Session.Token)));
+        if (Services.Connections.IsStopping)
+        {
+            BeginClose(ProtocolError.ServerShutdown, sendErrorFrame: false);
+        }
+
+        try
+        {
+            await ReadLoopAsync();
+        }
+        catch (Exception ex) when (ex is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
+        {
+            // The client went away; the close below is all there is to do.
+        }
+        catch (Exception ex)
+        {
+            Log.ConnectionFailed(Services.Logger, Session.Id, ex);
+        }
+        finally
+        {
+            await CloseAndCleanupAsync();
+        }
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        PipeReader input = _context.Transport.Input;
+        while (!IsClosing)
+        {
+            ReadResult result = await input.ReadAsync();
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            bool stop = result.IsCanceled;
+            if (!stop)
+            {
+                long length = buffer.Length;
+                stop = ProcessFrames(ref buffer, result.IsCompleted);
+                Services.Metrics.BytesRead(length - buffer.Length);
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (stop || result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await input.CompleteAsync();
+    }
+
+    /// <summary>Handles every complete frame in the buffer; true when the connection must stop reading.</summary>
+    private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, bool isCompleted)
+    {
+        MarkReceived();
+        while (!IsClosing)
+        {
+            if (_awaitingPublishBody)
+            {
+                if (!TryTakePublishBody(ref buffer, isCompleted, out ReadOnlySequence<byte> body, out bool stopNow))
+                {
+                    return stopNow;
+                }
+
+                _awaitingPublishBody = false;
+                if (WithContiguous(body, FrameRole.PublishBody))
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (!ClientFrames.TryReadFrame(ref buffer, out ReadOnlySequence<byte> frame))
+            {
+                if (buffer.Length > _maxFrameBytes)
+                {
+                    Fail(ProtocolError.FrameTooLarge);
+                    return true;
+                }
+
+                if (isCompleted && !buffer.IsEmpty)
+                {
+                    // The stream ended without a final NUL: take what is there as the last frame.
+                    frame = buffer;
+                    buffer = buffer.Slice(buffer.End);
+                    WithContiguous(frame, FrameRole.Frame);
+                    return true;
+                }
+
+                return false;
+            }
+
+            if (frame.Length > _maxFrameBytes)
+            {
+                Fail(ProtocolError.FrameTooLarge);
+                return true;
+            }
+
+            if (WithContiguous(frame, FrameRole.Frame))
+            {
+                return true;
+            }
+        }
+
+        return true;
+    }
+
+    private bool TryTakePublishBody(ref ReadOnlySequence<byte> buffer, bool isCompleted, out ReadOnlySequence<byte> body, out bool stopNow)
+    {
+        stopNow = false;
+        if (ClientFrames.TryReadFrame(ref buffer, out body))
+        {
+            return true;
+        }
+
+        if (isCompleted)
+        {
+            body = buffer;
+            buffer = buffer.Slice(buffer.End);
+            return true;
+        }
+
+        // Self-delimiting: a complete JSON object is the whole body, NUL or not.
+        long complete = MeasureCompleteJson(buffer);
+        if (complete > 0)
+        {
+            body = buffer.Slice(0, complete);
+            buffer = buffer.Slice(complete);
+            return true;
+        }
+
+        if (complete < 0)
+        {
+            Fail(ProtocolError.InvalidJson);
+            stopNow = true;
+            return false;
+        }
+
+        if (buffer.Length > _maxFrameBytes)
+        {
+            Fail(ProtocolError.FrameTooLarge);
+            stopNow = true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Bytes of a complete JSON value at the start of the buffer; 0 if incomplete; -1 if it can never be valid.</summary>
+    private static long MeasureCompleteJson(in ReadOnlySequence<byte> buffer)
+    {
+        var reader = new Utf8JsonReader(buffer, isFinalBlock: false, state: default);
+        try
+        {
+            if (!reader.Read())
+            {
+                return 0;
+            }
+
+            return reader.TrySkip() ? reader.BytesConsumed : 0;
+        }
+        catch (JsonException)
+        {
+            return -1;
+        }
+    }
+
+    private enum FrameRole
+    {
+        Frame,
+        PublishBody,
+    }
+
+    /// <summary>Gives the frame to its handler as one span, copying only when it straddles buffer segments.</summary>
+    private bool WithContiguous(in ReadOnlySequence<byte> frame, FrameRole role)
+    {
+        if (frame.IsSingleSegment)
+        {
+            return Handle(frame.FirstSpan, role);
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)frame.Length);
+        try
+        {
+            frame.CopyTo(rented);
+            return Handle(rented.AsSpan(0, (int)frame.Length), role);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private bool Handle(ReadOnlySpan<byte> frame, FrameRole role) =>
+        role == FrameRole.Frame ? HandleFrame(frame) : HandlePublishBody(frame);
+
+    /// <summary>Acts on one frame; true when the connection must stop reading.</summary>
+    private bool HandleFrame(ReadOnlySpan<byte> frame)
+    {
+        switch (ClientFrames.Classify(frame))
+        {
+            case ClientFrameKind.Empty:
+            case ClientFrameKind.RegularSocketPrefix:
+            case ClientFrameKind.Ping:
+            case ClientFrameKind.Pong:
+                return false;
+            case ClientFrameKind.PolicyFileRequest:
+                if (!Services.Options.FlashPolicy.Enabled)
+                {
+                    Fail(ProtocolError.UnknownFrame);
+                    return true;
+                }
+
+                // Flash reads the policy and hangs up; so do we, once it is sent.
+                Send(Services.FlashPolicy);
+                BeginClose(ProtocolError.None, sendErrorFrame: false);
+                return true;
+            case ClientFrameKind.Publish:
+                if (!_mayPublish)
+                {
+                    Fail(ProtocolError.PublishForbidden);
+                    return true;
+                }
+
+                _awaitingPublishBody = true;
+                return false;
+            case ClientFrameKind.Json:
+                return HandleCommand(frame);
+            default:
+                Fail(ProtocolError.UnknownFrame);
+                return true;
+        }
+    }
+
+    private bool HandleCommand(ReadOnlySpan<byte> frame)
+    {
+        Span<char> topic = stackalloc char[_maxTopicLength];
+        ProtocolError error = ClientCommandParser.TryParseCommand(frame, topic, out ClientCommand command);
+        if (error != ProtocolError.None)
+        {
+            Fail(error);
+            return true;
+        }
+
+        switch (command.Action)
+        {
+            case ClientAction.Subscribe:
+                return Subscribe(command.Topic);
+            case ClientAction.Unsubscribe:
+                if (Session.Unsubscribe(command.Topic))
+                {
+                    Services.Metrics.Unsubscribed();
+                }
+
+                return false;
+            default:
+                if (!_mayPublish)
+                {
+                    Fail(ProtocolError.PublishForbidden);
+                    return true;
+                }
+
+                Services.Publisher.Publish(frame, command, TransportKind.Tcp);
+                return false;
+        }
+    }
+
+    private bool Subscribe(ReadOnlySpan<char> topic)
+    {
+        switch (Session.Subscribe(topic))
+        {
+            case Sessions.SubscribeResult.Added:
+                Services.Metrics.Subscribed();
+                Send(OutboundMessage.Ack);
+                return false;
+            case Sessions.SubscribeResult.AlreadySubscribed:
+                Send(OutboundMessage.Ack);
+                return false;
+            case Sessions.SubscribeResult.LimitReached:
+                Fail(ProtocolError.TooManySubscriptions);
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    private bool HandlePublishBody(ReadOnlySpan<byte> body)
+    {
+        Span<char> topic = stackalloc char[_maxTopicLength];
+        ProtocolError error = ClientCommandParser.TryParsePublishBody(body, topic, out ClientCommand command);
+        if (error != ProtocolError.None)
+        {
+            Fail(error);
+            return true;
+        }
+
+        Services.Publisher.Publish(body, command, TransportKind.Tcp);
+        if (Services.Options.Tcp.CloseAfterPublish)
+        {
+            BeginClose(ProtocolError.None, sendErrorFrame: false);
+            return true;
+        }
+
+        return false;
+    }
+
+    protected override void OnCloseRequested() => _context.Transport.Input.CancelPendingRead();
+
+    protected override void AbortTransport() => _context.Abort(new ConnectionAbortedException("Janus closed the connection."));
+
+    protected override async Task WaitForTransportClosedAsync()
+    {
+        CancellationToken closed = _context.ConnectionClosed;
+        if (closed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (closed.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), done))
+        {
+            await done.Task;
+        }
+    }
+}
