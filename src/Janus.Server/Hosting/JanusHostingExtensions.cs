@@ -1,4 +1,5 @@
 using System.Net;
+using Janus.Server.Cluster;
 using Janus.Server.Fanout;
 using Janus.Server.Heartbeat;
 using Janus.Server.Metrics;
@@ -100,6 +101,7 @@ public static class JanusHostingExtensions
         services.TryAddSingleton<TrustedNetworks>();
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<JanusEndpoints>();
+        services.TryAddSingleton<IClusterStatus, SingleNodeStatus>();
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<ShutdownService>();
         services.AddHostedService<StartupLogService>();
