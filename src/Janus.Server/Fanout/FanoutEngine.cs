@@ -55,6 +55,8 @@ public sealed class FanoutEngine
             counts = target.FanOut(message);
         }
 
+        FanoutBatch.Published(message.Size);
+
         _metrics.PublishFannedOut(source, counts, _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds);
         message.Release();
         return counts;

@@ -133,9 +133,9 @@ public sealed class OutboundQueue
             ReleaseAll(dropped!, droppedHead, droppedCount);
             notify?.OnOverflow();
         }
-        else
+        else if (notify is not null)
         {
-            notify?.OnDataAvailable();
+            FanoutBatch.Notify(notify);
         }
 
         return result;

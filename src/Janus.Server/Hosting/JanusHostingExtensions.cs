@@ -55,6 +55,7 @@ public static class JanusHostingExtensions
         builder.WebHost.UseSockets(sockets =>
         {
             sockets.NoDelay = true;
+            sockets.Backlog = options.Tcp.Backlog;
             sockets.UnsafePreferInlineScheduling = options.Tcp.InlineScheduling;
             // Never let the transport pause reading below our own frame limit, or a large frame would stall.
             sockets.MaxReadBufferSize = Math.Max(1024 * 1024, (long)options.Limits.MaxFrameBytes * 2);

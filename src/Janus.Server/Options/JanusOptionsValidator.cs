@@ -23,6 +23,8 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
             failures.Add($"Janus:Tcp:Port and Janus:Http:Port are both {options.Tcp.Port}: they need different ports.");
         }
 
+        Check(failures, options.Tcp.Backlog is >= 1 and <= 65535, $"Janus:Tcp:Backlog must be between 1 and 65535 (got {options.Tcp.Backlog}).");
+
         LimitsOptions limits = options.Limits;
         Check(failures, limits.MaxFrameBytes is >= 256 and <= 16 * 1024 * 1024, $"Janus:Limits:MaxFrameBytes must be between 256 and 16777216 (got {limits.MaxFrameBytes}).");
         Check(failures, limits.MaxQueueBytes >= 4096, $"Janus:Limits:MaxQueueBytes must be at least 4096 (got {limits.MaxQueueBytes}).");

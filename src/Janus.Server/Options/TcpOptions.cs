@@ -19,6 +19,13 @@ public sealed class TcpOptions
     public bool CloseAfterPublish { get; set; } = true;
 
     /// <summary>
+    /// The listen backlog (also used for the HTTP listener). A burst of thousands of connects overflows Kestrel's
+    /// default of 512, and every dropped SYN costs that client a retransmit of one second or more. The kernel caps
+    /// it at <c>net.core.somaxconn</c>. Defaults to 4096.
+    /// </summary>
+    public int Backlog { get; set; } = 4096;
+
+    /// <summary>
     /// Run socket and pipe continuations inline instead of hopping to the thread pool (Kestrel's
     /// <c>UnsafePreferInlineScheduling</c>). Saves a thread hop per send and per receive; safe here because no Janus
     /// code blocks on those threads. Defaults to true.

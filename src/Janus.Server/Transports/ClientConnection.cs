@@ -24,7 +24,8 @@ namespace Janus.Server.Transports;
 /// </remarks>
 public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
 {
-    private const int MaxBatchMessages = 64;
+    // The byte cap decides; this only bounds the thread-static batch array.
+    private const int MaxBatchMessages = 1024;
 
     // Kestrel's output pipe pauses at 64 KiB: a batch of that size is one flush that never waits on a healthy socket.
     private const int MaxBatchBytes = 64 * 1024;

@@ -98,6 +98,9 @@ internal sealed class TcpConnection : ClientConnection
     private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, bool isCompleted)
     {
         MarkReceived();
+
+        // Publishes in this read wake each subscriber's drain once, at the end, so they leave in one write.
+        using FanoutBatch batch = FanoutBatch.Begin();
         while (!IsClosing)
         {
             if (_awaitingPublishBody)
