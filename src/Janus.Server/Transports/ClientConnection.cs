@@ -226,8 +226,24 @@ public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
         BeginClose(ProtocolError.SlowConsumer, sendErrorFrame: true);
     }
 
-    /// <summary>One run of the drain: batches until the queue is idle, or until a flush has to wait.</summary>
+    /// <summary>One run of the drain, on a thread-pool thread.</summary>
     void IThreadPoolWorkItem.Execute()
+    {
+        try
+        {
+            Drain();
+        }
+        catch (Exception ex)
+        {
+            // A bug here must cost one connection, never the process (an exception escaping a work item would).
+            Log.ConnectionFailed(Services.Logger, Session.Id, ex);
+            Abort();
+            OutputGone();
+        }
+    }
+
+    /// <summary>Batches until the queue is idle, or until a flush has to wait.</summary>
+    private void Drain()
     {
         OutboundMessage?[] batch = t_batch ??= new OutboundMessage?[MaxBatchMessages];
         while (true)
