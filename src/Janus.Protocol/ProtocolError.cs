@@ -43,4 +43,16 @@ public enum ProtocolError
 
     /// <summary>The server is shutting down.</summary>
     ServerShutdown,
+
+    /// <summary>
+    /// A WebSocket frame that breaks RFC 6455: unmasked, reserved bits or opcodes, a bad control frame, or a
+    /// continuation that continues nothing.
+    /// </summary>
+    InvalidWebSocketFrame,
+
+    /// <summary>A binary WebSocket frame: Janus messages are JSON text.</summary>
+    BinaryFrame,
+
+    /// <summary>A WebSocket text message that is not valid UTF-8.</summary>
+    InvalidUtf8,
 }

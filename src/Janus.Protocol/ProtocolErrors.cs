@@ -18,6 +18,9 @@ public static class ProtocolErrors
         "slow_consumer",
         "heartbeat_timeout",
         "server_shutdown",
+        "invalid_websocket_frame",
+        "binary_frame",
+        "invalid_utf8",
     ];
 
     private static readonly string[] Reasons =
@@ -35,6 +38,9 @@ public static class ProtocolErrors
         "the client did not read its messages fast enough",
         "the client stayed silent past the heartbeat timeout",
         "the server is shutting down",
+        "the WebSocket frame breaks RFC 6455 (unmasked, reserved bits or opcode, bad control frame or continuation)",
+        "binary WebSocket frames are not accepted: send JSON in text frames",
+        "the WebSocket text message is not valid UTF-8",
     ];
 
     /// <summary>The number of distinct errors, for per-code counters.</summary>

@@ -44,8 +44,8 @@ public sealed class OutboundMessage
     /// <summary>When fan-out of a published message started, in <see cref="TimeProvider"/> timestamp ticks.</summary>
     public long FanoutStartedAt { get; private set; }
 
-    /// <summary>The bytes a queue accounts for this message.</summary>
-    public int Size => _tcpLength;
+    /// <summary>The bytes a queue accounts for this message: its larger wire form (a WebSocket-only frame has no TCP form).</summary>
+    public int Size => Math.Max(_tcpLength, _wsLength);
 
     /// <summary>The body of a published message: everything after the timestamp prefix, without framing.</summary>
     public ReadOnlySpan<byte> Body => _buffer.AsSpan(DeliveryEncoder.PrefixReserve, _bodyLength);
@@ -72,6 +72,18 @@ public sealed class OutboundMessage
             _wsStart = 0,
             _wsLength = header + payload.Length,
         };
+    }
+
+    /// <summary>
+    /// A WebSocket-only frame with the given opcode (a pong answering a client's ping). It has no TCP form.
+    /// </summary>
+    public static OutboundMessage FromWebSocketFrame(byte opcode, ReadOnlySpan<byte> payload)
+    {
+        int header = WebSocketFraming.HeaderLength(payload.Length);
+        byte[] buffer = new byte[header + payload.Length];
+        WebSocketFraming.WriteHeader(buffer, opcode, payload.Length);
+        payload.CopyTo(buffer.AsSpan(header));
+        return new OutboundMessage(buffer, pooled: false, soloWrite: false) { _wsStart = 0, _wsLength = buffer.Length };
     }
 
     /// <summary>

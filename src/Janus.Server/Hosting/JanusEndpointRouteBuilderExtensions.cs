@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 
 namespace Janus.Server.Hosting;
 
@@ -11,7 +9,9 @@ public static class JanusEndpointRouteBuilderExtensions
     public static WebApplication MapJanus(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/healthz", static () => Results.Text("ok"));
+        app.MapJanusWebSockets();
+        app.MapJanusHttpApi();
+        app.MapJanusObservability();
         return app;
     }
 }

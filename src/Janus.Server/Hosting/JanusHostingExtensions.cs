@@ -106,6 +106,9 @@ public static class JanusHostingExtensions
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<ShutdownService>();
         services.AddHostedService<StartupLogService>();
+        services.AddJanusWebSockets();
+        services.AddJanusHttpApi();
+        services.AddJanusObservability();
         return services;
     }
 

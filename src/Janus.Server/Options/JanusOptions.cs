@@ -28,6 +28,9 @@ public sealed class JanusOptions
     /// <summary>Who may publish.</summary>
     public SecurityOptions Security { get; set; } = new();
 
+    /// <summary>The HTTP API.</summary>
+    public ApiOptions Api { get; set; } = new();
+
     /// <summary>Graceful shutdown.</summary>
     public ShutdownOptions Shutdown { get; set; } = new();
 }

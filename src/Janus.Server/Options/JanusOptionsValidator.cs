@@ -39,6 +39,9 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
         Check(failures, !options.FlashPolicy.Enabled || !string.IsNullOrWhiteSpace(options.FlashPolicy.Policy), "Janus:FlashPolicy:Policy is empty while Janus:FlashPolicy:Enabled is true.");
         Check(failures, options.Shutdown.DrainTimeout >= TimeSpan.Zero, $"Janus:Shutdown:DrainTimeout must not be negative (got {options.Shutdown.DrainTimeout}).");
 
+        Check(failures, options.Api.MaxBodyBytes is >= 1024 and <= 256 * 1024 * 1024, $"Janus:Api:MaxBodyBytes must be between 1024 and 268435456 (got {options.Api.MaxBodyBytes}).");
+        Check(failures, options.Api.MaxMessagesPerRequest >= 1, $"Janus:Api:MaxMessagesPerRequest must be at least 1 (got {options.Api.MaxMessagesPerRequest}).");
+
         foreach (string network in Janus.Server.Security.TrustedNetworks.Split(options.Security.TrustedNetworks))
         {
             Check(failures, IPNetwork.TryParse(network, out _), $"Janus:Security:TrustedNetworks has '{network}', which is not a network in CIDR form (e.g. 10.0.0.0/8).");

@@ -1,0 +1,59 @@
+using Janus.Server.Api;
+using Janus.Server.Health;
+using Janus.Server.Transports.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Janus.Server.Hosting;
+
+/// <summary>Maps the HTTP side of Janus: <c>/ws</c>, <c>/api/*</c>, <c>/metrics</c>, <c>/healthz</c>, <c>/readyz</c>.</summary>
+public static class JanusWebEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps the WebSocket endpoint at <c>/ws</c>.</summary>
+    public static IEndpointRouteBuilder MapJanusWebSockets(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        WebSocketEndpoint webSocket = endpoints.ServiceProvider.GetRequiredService<WebSocketEndpoint>();
+        endpoints.MapGet("/ws", (RequestDelegate)webSocket.HandleAsync);
+        return endpoints;
+    }
+
+    /// <summary>Maps <c>POST /api/publish</c>, <c>GET /api/topics</c>, <c>GET /api/stats</c> and <c>GET /api/stats/history</c>.</summary>
+    public static IEndpointRouteBuilder MapJanusHttpApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        IServiceProvider services = endpoints.ServiceProvider;
+        PublishEndpoint publish = services.GetRequiredService<PublishEndpoint>();
+        StatsEndpoint stats = services.GetRequiredService<StatsEndpoint>();
+        TopicsEndpoint topics = services.GetRequiredService<TopicsEndpoint>();
+        endpoints.MapPost("/api/publish", (RequestDelegate)publish.HandleAsync);
+        endpoints.MapGet("/api/topics", (RequestDelegate)topics.GetAsync);
+        endpoints.MapGet("/api/stats", (RequestDelegate)stats.GetStatsAsync);
+        endpoints.MapGet("/api/stats/history", (RequestDelegate)stats.GetHistoryAsync);
+        return endpoints;
+    }
+
+    /// <summary>
+    /// Maps <c>/metrics</c> (Prometheus text format), <c>/healthz</c> (live: the process answers; runs no check) and
+    /// <c>/readyz</c> (ready: every check tagged <see cref="JanusWebServiceCollectionExtensions.ReadyTag"/>).
+    /// </summary>
+    public static IEndpointRouteBuilder MapJanusObservability(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        endpoints.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = static _ => false,
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+        endpoints.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = static check => check.Tags.Contains(JanusWebServiceCollectionExtensions.ReadyTag),
+            ResponseWriter = HealthResponseWriter.WriteAsync,
+        });
+        return endpoints;
+    }
+}
