@@ -44,8 +44,8 @@ public sealed class OutboundMessage
     /// <summary>When fan-out of a published message started, in <see cref="TimeProvider"/> timestamp ticks.</summary>
     public long FanoutStartedAt { get; private set; }
 
-    /// <summary>The bytes a queue accounts for this message: its larger wire form (a WebSocket-only frame has no TCP form).</summary>
-    public int Size => Math.Max(_tcpLength, _wsLength);
+    /// <summary>The bytes a queue accounts for this message: its TCP form, or its WebSocket form if it has no TCP form (a pong).</summary>
+    public int Size => _tcpLength != 0 ? _tcpLength : _wsLength;
 
     /// <summary>The body of a published message: everything after the timestamp prefix, without framing.</summary>
     public ReadOnlySpan<byte> Body => _buffer.AsSpan(DeliveryEncoder.PrefixReserve, _bodyLength);

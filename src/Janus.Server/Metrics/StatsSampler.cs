@@ -42,12 +42,17 @@ public sealed class StatsSampler : IHostedService, IDisposable
     /// <summary>Creates the sampler; it starts with the host.</summary>
     public StatsSampler(JanusMetrics metrics, SessionRegistry sessions, TopicRegistry topics, FanoutLatency latency, TimeProvider time, ILogger<StatsSampler> logger)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
         _metrics = metrics;
         _sessions = sessions;
         _topics = topics;
         _latency = latency;
         _time = time;
         _logger = logger;
+
+        // The registries' sizes, for Prometheus too (JanusMetrics knows no registry; the sampler reads them anyway).
+        metrics.Meter.CreateObservableGauge("janus.sessions", () => _sessions.Count, "{session}", "Live sessions.");
+        metrics.Meter.CreateObservableGauge("janus.topics", () => _topics.Count, "{topic}", "Topics with at least one local subscriber.");
         Started = Capture();
         Add(Started);
     }

@@ -27,6 +27,8 @@ public sealed class PrometheusMetricsTests
         PrometheusText metrics = await ScrapeAsync(server);
 
         Assert.Equal("gauge", metrics.Types["janus_connections"]);
+        Assert.Equal("gauge", metrics.Types["janus_sessions"]);
+        Assert.Equal("gauge", metrics.Types["janus_topics"]);
         Assert.Contains("janus_connections{transport=\"tcp\"}", metrics.Series.Keys);
         Assert.Contains("janus_connections{transport=\"websocket\"}", metrics.Series.Keys);
         foreach (string counter in new[]
@@ -72,6 +74,9 @@ public sealed class PrometheusMetricsTests
         Assert.True(after.Value("janus_connections{transport=\"websocket\"}") >= 1);
         Assert.Equal(2, after.Value("janus_connections_accepted_total{transport=\"websocket\"}") - before.Value("janus_connections_accepted_total{transport=\"websocket\"}"));
         Assert.Equal(1, after.Value("janus_subscribes_total") - before.Value("janus_subscribes_total"));
+        Assert.Equal(0, before.Value("janus_topics"));
+        Assert.Equal(1, after.Value("janus_topics"));
+        Assert.True(after.Value("janus_sessions") >= 1);
         Assert.Equal(1, after.Value("janus_publishes_total{transport=\"http\"}") - before.Value("janus_publishes_total{transport=\"http\"}"));
         Assert.Equal(1, after.Value("janus_deliveries_total") - before.Value("janus_deliveries_total"));
         Assert.True(after.Value("janus_bytes_sent_bytes_total") > before.Value("janus_bytes_sent_bytes_total"));

@@ -194,6 +194,16 @@ public sealed class WebSocketProtocolTests
     }
 
     [Fact]
+    public async Task The_janus_subprotocol_is_accepted_when_offered()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using WsClient client = await WsClient.ConnectAsync(server, configure: options => options.AddSubProtocol("janus"));
+
+        Assert.Equal("janus", client.Socket.SubProtocol);
+        await client.SubscribeAsync("t");
+    }
+
+    [Fact]
     public async Task A_plain_GET_without_upgrade_is_refused_with_426_and_a_JSON_error()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();

@@ -56,6 +56,7 @@ internal sealed class WebSocketConnection : ClientConnection
     private ushort _peerCloseCode = WebSocketCloseCodes.Normal;
     private long _discardRemaining;
     private Task _outputCompleted = Task.CompletedTask;
+    private volatile bool _finished;
 
     private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish)
         : base(
@@ -105,6 +106,7 @@ internal sealed class WebSocketConnection : ClientConnection
             await CloseAndCleanupAsync();
             ReturnFragments();
             await _input.CompleteAsync();
+            _finished = true;
         }
     }
 
@@ -399,7 +401,14 @@ internal sealed class WebSocketConnection : ClientConnection
 
     protected override void OnCloseRequested() => _input.CancelPendingRead();
 
-    protected override void AbortTransport() => _http.Abort();
+    protected override void AbortTransport()
+    {
+        // Once the request has returned, its HttpContext belongs to Kestrel again.
+        if (!_finished)
+        {
+            _http.Abort();
+        }
+    }
 
     /// <summary>Sends the close frame (in the drain, after everything else) and completes the output without blocking.</summary>
     protected override void CompleteOutput(PipeWriter output)

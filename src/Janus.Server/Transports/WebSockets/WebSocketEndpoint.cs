@@ -23,6 +23,9 @@ namespace Janus.Server.Transports.WebSockets;
 /// </remarks>
 internal sealed class WebSocketEndpoint
 {
+    /// <summary>The subprotocol a client may ask for (optional); the server answers with it when offered.</summary>
+    public const string SubProtocol = "janus";
+
     private readonly ConnectionServices _services;
     private readonly ApiKeys _keys;
     private readonly ILogger _logger;
@@ -75,6 +78,12 @@ internal sealed class WebSocketEndpoint
         bool mayPublish = keyPresented || (IsTrusted(context) && IsSameOrigin(request));
         context.Response.Headers.Upgrade = "websocket";
         context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(key!);
+        if (HasToken(request.Headers.SecWebSocketProtocol, SubProtocol))
+        {
+            // Browsers fail a handshake that offered subprotocols and got none back; "janus" is the one we speak.
+            context.Response.Headers.SecWebSocketProtocol = SubProtocol;
+        }
+
         Stream stream = await upgrade.UpgradeAsync();
         await WebSocketConnection.RunAsync(_services, context, stream, mayPublish);
     }
