@@ -131,10 +131,15 @@ internal sealed class PublishEndpoint
 
             var results = new PublishResult[items.Count];
             long deliveries = 0;
-            for (int i = 0; i < items.Count; i++)
+
+            // A batch wakes each subscriber's drain once, at the end, so it leaves in one write per subscriber.
+            using (FanoutBatch.Begin())
             {
-                results[i] = Publish(items[i]);
-                deliveries += results[i].Deliveries;
+                for (int i = 0; i < items.Count; i++)
+                {
+                    results[i] = Publish(items[i]);
+                    deliveries += results[i].Deliveries;
+                }
             }
 
             await ApiResponses.WriteAsync(context, StatusCodes.Status200OK, new PublishResponse(results.Length, deliveries, results), JanusJsonContext.Default.PublishResponse);
