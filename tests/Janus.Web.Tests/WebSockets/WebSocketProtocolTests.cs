@@ -178,6 +178,28 @@ public sealed class WebSocketProtocolTests
     }
 
     [Fact]
+    public async Task On_shutdown_a_client_gets_what_was_queued_then_close_code_1001()
+    {
+        JanusTestServer server = await JanusTestServer.StartAsync();
+        await using (server)
+        {
+            await using WsClient client = await WsClient.ConnectAsync(server);
+            await client.SubscribeAsync("t");
+            Task<(List<string> Messages, WebSocketCloseStatus? Status, string? Description)> closing = client.ReceiveUntilCloseAsync();
+
+            Task stopping = server.StopAsync();
+            (List<string> messages, WebSocketCloseStatus? status, string? description) = await closing;
+            using var timeout = new CancellationTokenSource(WsClient.DefaultTimeout);
+            await client.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, timeout.Token);
+            await stopping.WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Empty(messages);
+            Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, status);
+            Assert.Equal("server_shutdown", description);
+        }
+    }
+
+    [Fact]
     public async Task A_ping_control_frame_is_answered_with_a_pong_carrying_the_same_payload()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
