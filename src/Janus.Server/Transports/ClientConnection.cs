@@ -174,11 +174,13 @@ public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
         }
         finally
         {
-            Services.Connections.Remove(this);
             int removed = Services.Sessions.End(Session);
             Services.Metrics.Unsubscribed(removed);
             Services.Metrics.ConnectionClosed(Kind);
             Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), ProtocolErrors.Code(_closeReason));
+
+            // Last, so that a connection counted as gone has no session or subscription left behind.
+            Services.Connections.Remove(this);
         }
     }
 
