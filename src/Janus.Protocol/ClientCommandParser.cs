@@ -164,28 +164,34 @@ public static class ClientCommandParser
         return new JsonValueRange(start, (int)reader.BytesConsumed - start);
     }
 
-    /// <summary>Unescapes a JSON string token (with quotes) into characters; false if empty or too long.</summary>
+    /// <summary>
+    /// Unescapes a JSON string token (with quotes) into characters; false if it is not a string, empty, too long, or
+    /// not valid text (bad UTF-8, a lone surrogate escape). Never throws.
+    /// </summary>
     public static bool TryUnescapeTopic(ReadOnlySpan<byte> jsonString, Span<char> destination, out int length)
     {
         length = 0;
         var reader = new Utf8JsonReader(jsonString, ReaderOptions);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.String)
-        {
-            return false;
-        }
-
-        // ValueSpan is at most 6× the characters it unescapes to; a generous pre-check keeps CopyString from throwing.
-        if (!reader.ValueIsEscaped && reader.ValueSpan.Length > destination.Length * 3)
-        {
-            return false;
-        }
-
         try
         {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+            {
+                return false;
+            }
+
+            // ValueSpan is at most 6× the characters it unescapes to; a generous pre-check keeps CopyString from throwing.
+            if (!reader.ValueIsEscaped && reader.ValueSpan.Length > destination.Length * 3)
+            {
+                return false;
+            }
+
             length = reader.CopyString(destination);
         }
-        catch (ArgumentException)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or JsonException)
         {
+            // ArgumentException: too long for the buffer. InvalidOperationException: the reader checks UTF-8 and
+            // surrogates only when transcoding, so a topic of raw 0xFF or "\ud800" fails here, not in Read.
+            length = 0;
             return false;
         }
 
