@@ -15,17 +15,30 @@ public sealed class RawTcpClient : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly byte[] _receiveBuffer = new byte[64 * 1024];
-    private readonly MemoryStream _pending = new();
+    // Received bytes not yet returned: [_pendingStart, _pendingEnd). Taking a message moves the start, so reading
+    // thousands of small messages out of one large read costs no copying.
+    private byte[] _pending = new byte[64 * 1024];
+    private int _pendingStart;
+    private int _pendingEnd;
 
     private RawTcpClient(Socket socket) => _socket = socket;
 
     /// <summary>The underlying socket.</summary>
     public Socket Socket => _socket;
 
-    /// <summary>Connects (optionally from a given local address, e.g. 127.0.0.2).</summary>
-    public static async Task<RawTcpClient> ConnectAsync(IPEndPoint endPoint, IPAddress? localAddress = null)
+    /// <summary>
+    /// Connects (optionally from a given local address, e.g. 127.0.0.2). A <paramref name="receiveBufferSize"/> is
+    /// set before connecting, where it caps the TCP window: a client that never reads then stops the server's sends
+    /// after a few KiB instead of after the kernel's autotuned megabytes.
+    /// </summary>
+    public static async Task<RawTcpClient> ConnectAsync(IPEndPoint endPoint, IPAddress? localAddress = null, int? receiveBufferSize = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            socket.ReceiveBufferSize = size;
+        }
+
         if (localAddress is not null)
         {
             socket.Bind(new IPEndPoint(localAddress, 0));
@@ -57,15 +70,16 @@ public sealed class RawTcpClient : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         while (true)
         {
-            byte[] pending = _pending.GetBuffer();
-            int length = (int)_pending.Length;
-            int index = Array.IndexOf(pending, (byte)0x01, 0, length);
+            int index = Array.IndexOf(_pending, (byte)0x01, _pendingStart, _pendingEnd - _pendingStart);
             if (index >= 0)
             {
-                byte[] message = pending.AsSpan(0, index).ToArray();
-                byte[] rest = pending.AsSpan(index + 1, length - index - 1).ToArray();
-                _pending.SetLength(0);
-                _pending.Write(rest);
+                byte[] message = _pending.AsSpan(_pendingStart, index - _pendingStart).ToArray();
+                _pendingStart = index + 1;
+                if (_pendingStart == _pendingEnd)
+                {
+                    _pendingStart = _pendingEnd = 0;
+                }
+
                 return message;
             }
 
@@ -76,7 +90,7 @@ public sealed class RawTcpClient : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"No complete message within {timeout}; {length} bytes pending: {Encoding.UTF8.GetString(pending, 0, length)}");
+                throw new TimeoutException($"No complete message within {timeout}; {_pendingEnd - _pendingStart} bytes pending: {Encoding.UTF8.GetString(_pending, _pendingStart, _pendingEnd - _pendingStart)}");
             }
             catch (SocketException)
             {
@@ -88,8 +102,24 @@ public sealed class RawTcpClient : IAsyncDisposable
                 return null;
             }
 
-            _pending.Write(_receiveBuffer, 0, read);
+            AppendPending(_receiveBuffer.AsSpan(0, read));
         }
+    }
+
+    private void AppendPending(ReadOnlySpan<byte> bytes)
+    {
+        int length = _pendingEnd - _pendingStart;
+        if (_pendingEnd + bytes.Length > _pending.Length)
+        {
+            byte[] target = length + bytes.Length > _pending.Length ? new byte[Math.Max(_pending.Length * 2, length + bytes.Length)] : _pending;
+            Buffer.BlockCopy(_pending, _pendingStart, target, 0, length);
+            _pending = target;
+            _pendingStart = 0;
+            _pendingEnd = length;
+        }
+
+        bytes.CopyTo(_pending.AsSpan(_pendingEnd));
+        _pendingEnd += bytes.Length;
     }
 
     /// <summary>Reads raw bytes until the server closes (or the timeout passes) and returns them all.</summary>
@@ -97,8 +127,8 @@ public sealed class RawTcpClient : IAsyncDisposable
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
         var all = new MemoryStream();
-        all.Write(_pending.GetBuffer(), 0, (int)_pending.Length);
-        _pending.SetLength(0);
+        all.Write(_pending, _pendingStart, _pendingEnd - _pendingStart);
+        _pendingStart = _pendingEnd = 0;
         while (true)
         {
             int read;
@@ -151,7 +181,6 @@ public sealed class RawTcpClient : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         _socket.Dispose();
-        _pending.Dispose();
         return ValueTask.CompletedTask;
     }
 }
