@@ -103,6 +103,15 @@ internal sealed class TcpConnection : ClientConnection
                 }
 
                 _awaitingPublishBody = false;
+
+                // The same bound however the body ended (NUL, end of stream, end of the object), so that whether a
+                // body is refused never depends on how TCP happened to split it.
+                if (body.Length > _maxFrameBytes)
+                {
+                    Fail(ProtocolError.FrameTooLarge);
+                    return true;
+                }
+
                 if (WithContiguous(body, FrameRole.PublishBody))
                 {
                     return true;
