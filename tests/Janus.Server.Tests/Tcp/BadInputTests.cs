@@ -38,6 +38,8 @@ public sealed class BadInputTests
         { "JSON frame over the limit, no delimiter", Frames.Bytes("{\"action\":\"subscribe\",\"data\":\"" + new string('t', MaxFrameBytes * 2)), ProtocolError.FrameTooLarge },
         { "frame over the limit with its delimiter", Frames.Bytes("{\"action\":\"subscribe\",\"data\":\"" + new string('t', MaxFrameBytes) + "\"}\0"), ProtocolError.FrameTooLarge },
         { "PUBLISH body over the limit", Frames.Bytes("PUBLISH\0{\"topic\":\"t\",\"data\":\"" + new string('d', MaxFrameBytes * 2)), ProtocolError.FrameTooLarge },
+        { "PUBLISH body over the limit ended by NUL", Frames.Bytes("PUBLISH\0" + Frames.PublishBody("t", 1, "\"" + new string('d', MaxFrameBytes) + "\"") + "\0"), ProtocolError.FrameTooLarge },
+        { "PUBLISH body over the limit, complete in one write", Frames.Bytes("PUBLISH\0" + Frames.PublishBody("t", 1, "\"" + new string('d', MaxFrameBytes) + "\"")), ProtocolError.FrameTooLarge },
         { "too many subscriptions", Frames.Bytes(Frames.Subscribe("a") + Frames.Subscribe("b") + Frames.Subscribe("c")), ProtocolError.TooManySubscriptions },
     };
 
