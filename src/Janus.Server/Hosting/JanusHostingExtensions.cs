@@ -63,6 +63,15 @@ public static class JanusHostingExtensions
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             JanusOptions current = ReadOptions(context.Configuration);
+
+            // Kestrel asks for its listeners while the app is built, before ValidateOnStart runs: without this a bad
+            // address or port surfaced as a FormatException from deep inside Kestrel instead of the validator's message.
+            ValidateOptionsResult validation = new JanusOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, current);
+            if (validation.Failed)
+            {
+                throw new OptionsValidationException(Microsoft.Extensions.Options.Options.DefaultName, typeof(JanusOptions), validation.Failures);
+            }
+
             JanusEndpoints endpoints = kestrel.ApplicationServices.GetRequiredService<JanusEndpoints>();
             if (current.Tcp.Enabled)
             {
