@@ -125,15 +125,22 @@ public static class JanusHostingExtensions
     /// Adds <c>JANUS_</c> environment variables (above appsettings and plain environment variables, below the
     /// command line) and the short command-line switches.
     /// </summary>
-    public static void AddConfiguration(IConfigurationBuilder configuration, string[]? args)
+    /// <param name="configuration">The builder to add to.</param>
+    /// <param name="args">The command line.</param>
+    /// <param name="environment">The environment to read <c>JANUS_</c> variables from; the process's when null.</param>
+    public static void AddConfiguration(IConfigurationBuilder configuration, string[]? args, System.Collections.IDictionary? environment = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var janusEnvironment = new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
         {
-            InitialData = JanusEnvironmentVariables.Read(),
+            InitialData = JanusEnvironmentVariables.Read(environment),
         };
+
+        // The last command-line source: a web builder given args has two, one in the host configuration ahead of
+        // appsettings.json and one for the app at the end. Going in before the first put JANUS_ variables under
+        // appsettings.json, so any argument on the command line made them silently ineffective.
         int commandLine = -1;
-        for (int i = 0; i < configuration.Sources.Count; i++)
+        for (int i = configuration.Sources.Count - 1; i >= 0; i--)
         {
             if (configuration.Sources[i] is CommandLineConfigurationSource)
             {
