@@ -1,0 +1,71 @@
+using Janus.Server.Fanout;
+using Janus.Server.Metrics;
+
+namespace Janus.Server.Tests.Fanout;
+
+/// <summary>
+/// The hot-path rule as a test: what one publish allocates does not depend on how many subscribers it reaches.
+/// (bench/Janus.Benchmarks prints the figures; this fails the build when the rule breaks.) Synchronous on purpose:
+/// allocations are counted per thread.
+/// </summary>
+public sealed class FanoutAllocationTests
+{
+    private static ReadOnlySpan<byte> Body => "\"topic\":\"t\",\"event\":\"e\",\"message_id\":1,\"data\":{\"k\":\"v\"}}"u8;
+
+    [Fact]
+    public void A_publish_allocates_the_same_for_1_and_for_2000_subscribers()
+    {
+        long one = AllocatedPerPublish(1);
+        long many = AllocatedPerPublish(2000);
+
+        Assert.Equal(one, many);
+
+        // Today that is the OutboundMessage object itself (88 bytes); its buffer comes from the pool.
+        Assert.InRange(one, 1, 256);
+    }
+
+    private static long AllocatedPerPublish(int subscribers)
+    {
+        var topics = new TopicRegistry();
+        using var metrics = new JanusMetrics(TimeProvider.System);
+        var engine = new FanoutEngine(topics, TimeProvider.System, metrics);
+        var sinks = new RecordingSink[subscribers];
+        for (int i = 0; i < subscribers; i++)
+        {
+            var queue = new OutboundQueue(i + 1, 1024 * 1024);
+            sinks[i] = new RecordingSink(queue);
+            topics.Subscribe("t", queue);
+        }
+
+        // Warm up: queues grow their rings, the pool and the JIT settle.
+        for (int round = 0; round < 20; round++)
+        {
+            PublishAndDrain(engine, sinks);
+        }
+
+        const int Rounds = 50;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int round = 0; round < Rounds; round++)
+        {
+            PublishAndDrain(engine, sinks);
+        }
+
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / Rounds;
+    }
+
+    private static void PublishAndDrain(FanoutEngine engine, RecordingSink[] sinks)
+    {
+        // No assertion in here: the assertion library allocates.
+        FanoutCounts counts = engine.Publish("t", OutboundMessage.RentForBody(Body), TransportKind.Http);
+        int drained = 0;
+        foreach (RecordingSink sink in sinks)
+        {
+            drained += sink.DrainAndRelease();
+        }
+
+        if (drained != sinks.Length || counts.Delivered != sinks.Length)
+        {
+            throw new InvalidOperationException($"{counts.Delivered} delivered, {drained} drained, {sinks.Length} subscribers.");
+        }
+    }
+}
