@@ -25,7 +25,7 @@ public sealed class ProtocolErrorsTests
         var codes = new HashSet<string>(StringComparer.Ordinal);
         foreach (ProtocolError error in Enum.GetValues<ProtocolError>())
         {
-            Assert.Matches("^[a-z_]+$", ProtocolErrors.Code(error));
+            Assert.Matches("^[a-z0-9_]+$", ProtocolErrors.Code(error));
             Assert.False(string.IsNullOrWhiteSpace(ProtocolErrors.Reason(error)));
             Assert.True(codes.Add(ProtocolErrors.Code(error)), "codes must be distinct");
         }
@@ -76,5 +76,8 @@ public sealed class ProtocolErrorsTests
         Assert.Equal("slow_consumer", ProtocolErrors.Code(ProtocolError.SlowConsumer));
         Assert.Equal("heartbeat_timeout", ProtocolErrors.Code(ProtocolError.HeartbeatTimeout));
         Assert.Equal("server_shutdown", ProtocolErrors.Code(ProtocolError.ServerShutdown));
+        Assert.Equal("invalid_websocket_frame", ProtocolErrors.Code(ProtocolError.InvalidWebSocketFrame));
+        Assert.Equal("binary_frame", ProtocolErrors.Code(ProtocolError.BinaryFrame));
+        Assert.Equal("invalid_utf8", ProtocolErrors.Code(ProtocolError.InvalidUtf8));
     }
 }
