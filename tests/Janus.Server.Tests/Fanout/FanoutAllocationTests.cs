@@ -15,13 +15,17 @@ public sealed class FanoutAllocationTests
     [Fact]
     public void A_publish_allocates_the_same_for_1_and_for_2000_subscribers()
     {
+        const int Many = 2000;
         long one = AllocatedPerPublish(1);
-        long many = AllocatedPerPublish(2000);
+        long many = AllocatedPerPublish(Many);
 
-        Assert.Equal(one, many);
+        // Not one byte per subscriber. (Exact equality would be too strict: other tests' servers run an
+        // OpenTelemetry listener on every meter named "Janus" in this process, ours included, and its recording
+        // allocates now and then, per publish.) One object per subscriber would add tens of kilobytes here.
+        Assert.True(many - one < Many, $"{one} bytes per publish to 1 subscriber, {many} to {Many}");
 
-        // Today that is the OutboundMessage object itself (88 bytes); its buffer comes from the pool.
-        Assert.InRange(one, 1, 256);
+        // Without a listener that is the OutboundMessage object itself (88 bytes); its buffer comes from the pool.
+        Assert.InRange(one, 1, 1024);
     }
 
     private static long AllocatedPerPublish(int subscribers)
