@@ -25,6 +25,14 @@ public static class ClientCommandParser
     private static ProtocolError Parse(ReadOnlySpan<byte> json, Span<char> topicBuffer, bool requireAction, out ClientCommand command)
     {
         command = default;
+
+        // Utf8JsonReader checks structure, not the UTF-8 inside strings, and deliveries pass values through verbatim:
+        // one publisher's bad bytes would reach every subscriber (and a browser closes a WebSocket on invalid UTF-8).
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            return ProtocolError.InvalidUtf8;
+        }
+
         var reader = new Utf8JsonReader(json, ReaderOptions);
         ClientAction? action = requireAction ? null : ClientAction.Publish;
         bool unknownAction = false;

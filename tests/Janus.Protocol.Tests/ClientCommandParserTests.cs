@@ -167,15 +167,25 @@ public sealed class ClientCommandParserTests
     }
 
     [Fact]
-    public void Regression_a_topic_of_invalid_utf8_is_an_invalid_topic_not_an_exception()
+    public void Regression_a_topic_of_invalid_utf8_is_invalid_utf8_not_an_exception()
     {
         // Utf8JsonReader checks UTF-8 only when it transcodes; this used to throw InvalidOperationException out of
         // the parser, and the server dropped the client with no error frame and nothing counted.
         byte[] subscribe = [.. "{\"action\":\"subscribe\",\"data\":\""u8, 0xFF, 0xFE, .. "\"}"u8];
         byte[] publish = [.. "{\"topic\":\"a"u8, 0xC3, .. "\",\"data\":1}"u8];
 
-        Assert.Equal(ProtocolError.InvalidTopic, Parse(subscribe, requireAction: true).Error);
-        Assert.Equal(ProtocolError.InvalidTopic, Parse(publish, requireAction: false).Error);
+        Assert.Equal(ProtocolError.InvalidUtf8, Parse(subscribe, requireAction: true).Error);
+        Assert.Equal(ProtocolError.InvalidUtf8, Parse(publish, requireAction: false).Error);
+    }
+
+    [Fact]
+    public void Regression_invalid_utf8_inside_publish_data_is_refused_not_passed_to_subscribers()
+    {
+        // Deliveries carry data verbatim; a browser closes its WebSocket on invalid UTF-8 in a text frame, so one bad
+        // publisher could have cut every WebSocket subscriber of the topic.
+        byte[] publish = [.. "{\"action\":\"publish\",\"topic\":\"t\",\"data\":\"a"u8, 0xED, 0xA0, 0x80, .. "\"}"u8];
+
+        Assert.Equal(ProtocolError.InvalidUtf8, Parse(publish, requireAction: true).Error);
     }
 
     [Theory]
