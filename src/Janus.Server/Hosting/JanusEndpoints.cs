@@ -10,6 +10,11 @@ public sealed class JanusEndpoints
 
     internal ListenOptions? HttpListen { get; set; }
 
+    internal ListenOptions? FlashPolicyListen { get; set; }
+
+    /// <summary>The Flash policy endpoint, or null if there is none.</summary>
+    public IPEndPoint? FlashPolicy => FlashPolicyListen?.IPEndPoint;
+
     /// <summary>The TCP protocol endpoint, or null if disabled.</summary>
     public IPEndPoint? Tcp => TcpListen?.IPEndPoint;
 

@@ -82,6 +82,15 @@ public static class JanusHostingExtensions
                 });
             }
 
+            if (current.FlashPolicy.Enabled && current.FlashPolicy.Port != 0)
+            {
+                Listen(kestrel, current.Tcp.Address, current.FlashPolicy.Port, listen =>
+                {
+                    listen.UseConnectionHandler<FlashPolicyConnectionHandler>();
+                    endpoints.FlashPolicyListen = listen;
+                });
+            }
+
             if (current.Http.Enabled)
             {
                 Listen(kestrel, current.Http.Address, current.Http.Port, listen =>

@@ -12,4 +12,12 @@ public sealed class FlashPolicyOptions
 
     /// <summary>The policy document sent back, followed by a NUL byte. Defaults to <see cref="DefaultPolicy"/>.</summary>
     public string Policy { get; set; } = DefaultPolicy;
+
+    /// <summary>
+    /// A port that only answers policy requests, with no greeting (Flash asks port 843 first). On the protocol port
+    /// the greeting is sent on accept, before the client speaks, so a strict Flash player that reads the greeting as
+    /// part of the policy may refuse it there; this port gives it a clean answer. Listens on
+    /// <see cref="TcpOptions.Address"/>. Defaults to none (0).
+    /// </summary>
+    public int Port { get; set; }
 }

@@ -36,6 +36,7 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
         Check(failures, heartbeat.Interval >= TimeSpan.FromSeconds(1), $"Janus:Heartbeat:Interval must be at least 1 s (got {heartbeat.Interval}).");
         Check(failures, heartbeat.Timeout > heartbeat.Interval, $"Janus:Heartbeat:Timeout ({heartbeat.Timeout}) must be longer than Janus:Heartbeat:Interval ({heartbeat.Interval}), or idle clients are closed before they are pinged.");
 
+        Check(failures, options.FlashPolicy.Port is >= 0 and <= 65535, $"Janus:FlashPolicy:Port must be between 0 (none) and 65535 (got {options.FlashPolicy.Port}).");
         Check(failures, !options.FlashPolicy.Enabled || !string.IsNullOrWhiteSpace(options.FlashPolicy.Policy), "Janus:FlashPolicy:Policy is empty while Janus:FlashPolicy:Enabled is true.");
         Check(failures, options.Shutdown.DrainTimeout >= TimeSpan.Zero, $"Janus:Shutdown:DrainTimeout must not be negative (got {options.Shutdown.DrainTimeout}).");
 

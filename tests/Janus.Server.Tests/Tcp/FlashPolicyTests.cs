@@ -44,4 +44,42 @@ public sealed class FlashPolicyTests
 
         Assert.Single(await client.ReadUntilClosedWithErrorAsync(ProtocolError.UnknownFrame));
     }
+
+    [Fact]
+    public async Task The_dedicated_policy_port_answers_with_no_greeting_in_front()
+    {
+        int port = FreeTcpPort();
+        await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Janus:FlashPolicy:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Janus:FlashPolicy:Policy"] = CustomPolicy,
+        });
+        await using RawTcpClient client = await RawTcpClient.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+
+        await client.SendAsync("<policy-file-request/>\0");
+
+        Assert.Equal([.. Encoding.UTF8.GetBytes(CustomPolicy), 0x00], await client.ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task The_dedicated_policy_port_hangs_up_on_anything_else_without_answering()
+    {
+        int port = FreeTcpPort();
+        await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Janus:FlashPolicy:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await using RawTcpClient client = await RawTcpClient.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+
+        await client.SendAsync("{\"action\":\"subscribe\",\"data\":\"events\"}\0");
+
+        Assert.Empty(await client.ReadToEndAsync());
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
 }
