@@ -1,12 +1,20 @@
-using Janus.Protocol;
+using Janus.Server.Options;
+using Microsoft.Extensions.Options;
 
 namespace Janus.Server.Cluster;
 
 /// <summary>The cluster status of a node that runs alone: no peers, always connected.</summary>
 public sealed class SingleNodeStatus : IClusterStatus
 {
+    /// <summary>Takes the configured node id (<c>Janus:Cluster:NodeId</c>), or makes one up.</summary>
+    public SingleNodeStatus(IOptions<JanusOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        NodeId = NodeIds.Resolve(options.Value.Cluster);
+    }
+
     /// <inheritdoc />
-    public string NodeId { get; } = Environment.MachineName.ToLowerInvariant() + "-" + ServerMessages.NewToken()[..8];
+    public string NodeId { get; }
 
     /// <inheritdoc />
     public bool Enabled => false;

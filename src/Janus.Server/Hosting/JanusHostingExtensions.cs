@@ -108,6 +108,8 @@ public static class JanusHostingExtensions
     {
         services.AddOptions<JanusOptions>().Bind(configuration.GetSection(JanusOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<JanusOptions>, JanusOptionsValidator>();
+        // First, so that a configured cluster's publisher and status win over the single-node defaults below.
+        services.AddJanusCluster(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton(sp => new JanusMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));

@@ -41,4 +41,37 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Error, "The heartbeat sweep failed")]
     public static partial void HeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(30, LogLevel.Information, "Cluster node {NodeId} connecting to Redis at {Endpoints}")]
+    public static partial void ClusterConnecting(ILogger logger, string nodeId, string endpoints);
+
+    [LoggerMessage(31, LogLevel.Information, "Cluster node {NodeId} connected to Redis")]
+    public static partial void ClusterConnected(ILogger logger, string nodeId);
+
+    [LoggerMessage(32, LogLevel.Warning, "Redis is unreachable: publishes reach this node's own subscribers only and are lost to other nodes until it is back (counted in janus.cluster.publishes_not_forwarded); reconnecting with backoff")]
+    public static partial void ClusterUnreachable(ILogger logger);
+
+    [LoggerMessage(33, LogLevel.Information, "Redis is reachable again after {Outage}; {NotForwarded} publishes were delivered locally only meanwhile; channel subscriptions are being restored")]
+    public static partial void ClusterRestored(ILogger logger, TimeSpan outage, long notForwarded);
+
+    [LoggerMessage(34, LogLevel.Debug, "Could not subscribe to the Redis channel of topic {Topic}; retrying once Redis is reachable")]
+    public static partial void ClusterSubscribeFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(35, LogLevel.Debug, "Could not unsubscribe from the Redis channel of topic {Topic}")]
+    public static partial void ClusterUnsubscribeFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(36, LogLevel.Information, "Cluster peer {PeerId} joined")]
+    public static partial void ClusterPeerJoined(ILogger logger, string peerId);
+
+    [LoggerMessage(37, LogLevel.Information, "Cluster peer {PeerId} left ({Reason})")]
+    public static partial void ClusterPeerLeft(ILogger logger, string peerId, string reason);
+
+    [LoggerMessage(38, LogLevel.Error, "The cluster's topic subscription worker failed")]
+    public static partial void ClusterInterestFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(39, LogLevel.Error, "The cluster heartbeat failed")]
+    public static partial void ClusterHeartbeatFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(40, LogLevel.Error, "Delivering a message from another node on topic {Topic} failed")]
+    public static partial void ClusterDeliveryFailed(ILogger logger, string topic, Exception exception);
 }

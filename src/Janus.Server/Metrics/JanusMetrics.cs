@@ -30,6 +30,10 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     private long _bytesReceived;
     private long _slowConsumers;
     private long _heartbeatPings;
+    private long _clusterForwarded;
+    private long _clusterNotForwarded;
+    private long _clusterReceived;
+    private long _clusterRejected;
 
     /// <summary>Creates the counters and registers the <c>Janus</c> meter.</summary>
     public JanusMetrics(TimeProvider time, IMeterFactory? meterFactory = null)
@@ -47,6 +51,10 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         Meter.CreateObservableCounter("janus.slow_consumers", () => Volatile.Read(ref _slowConsumers), "{connection}", "Connections closed because their outbound queue passed its bound.");
         Meter.CreateObservableCounter("janus.errors", ObserveErrors, "{error}", "Connections closed with an error frame, by error code.");
         Meter.CreateObservableCounter("janus.heartbeat.pings", () => Volatile.Read(ref _heartbeatPings), "{ping}", "Heartbeat PINGs sent to idle clients.");
+        Meter.CreateObservableCounter("janus.cluster.publishes_forwarded", () => Volatile.Read(ref _clusterForwarded), "{message}", "Publishes accepted here and handed to Redis for the other nodes.");
+        Meter.CreateObservableCounter("janus.cluster.publishes_not_forwarded", () => Volatile.Read(ref _clusterNotForwarded), "{message}", "Publishes accepted here that other nodes never got because Redis was unreachable (delivered locally only).");
+        Meter.CreateObservableCounter("janus.cluster.messages_received", () => Volatile.Read(ref _clusterReceived), "{message}", "Publishes from other nodes received through Redis and fanned out here.");
+        Meter.CreateObservableCounter("janus.cluster.messages_rejected", () => Volatile.Read(ref _clusterRejected), "{message}", "Messages on Janus's Redis channels that were not a valid cluster payload and were dropped.");
         _enqueueLatency = Meter.CreateHistogram("janus.fanout.enqueue.duration", "ms", "From the publish timestamp to the message queued for its last subscriber.", advice: LatencyAdvice);
         _writeLatency = Meter.CreateHistogram("janus.fanout.write.duration", "ms", "From the publish timestamp to the message written for its last subscriber.", advice: LatencyAdvice);
     }
@@ -79,6 +87,14 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
 
     public long HeartbeatPings => Volatile.Read(ref _heartbeatPings);
 
+    public long ClusterPublishesForwarded => Volatile.Read(ref _clusterForwarded);
+
+    public long ClusterPublishesNotForwarded => Volatile.Read(ref _clusterNotForwarded);
+
+    public long ClusterMessagesReceived => Volatile.Read(ref _clusterReceived);
+
+    public long ClusterMessagesRejected => Volatile.Read(ref _clusterRejected);
+
     public long CurrentConnections(TransportKind transport) => Volatile.Read(ref _connectionsCurrent[(int)transport]);
 
     public long TotalConnections(TransportKind transport) => Volatile.Read(ref _connectionsTotal[(int)transport]);
@@ -108,6 +124,14 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     public void Error(ProtocolError error) => Interlocked.Increment(ref _errors[(int)error]);
 
     public void HeartbeatPing() => Interlocked.Increment(ref _heartbeatPings);
+
+    public void ClusterPublishForwarded() => Interlocked.Increment(ref _clusterForwarded);
+
+    public void ClusterPublishNotForwarded() => Interlocked.Increment(ref _clusterNotForwarded);
+
+    public void ClusterMessageReceived() => Interlocked.Increment(ref _clusterReceived);
+
+    public void ClusterMessageRejected() => Interlocked.Increment(ref _clusterRejected);
 
     /// <summary>Counts one publish and its fan-out; called once per publish.</summary>
     public void PublishFannedOut(TransportKind source, in FanoutCounts counts, double enqueueMilliseconds)

@@ -33,4 +33,7 @@ public sealed class JanusOptions
 
     /// <summary>Graceful shutdown.</summary>
     public ShutdownOptions Shutdown { get; set; } = new();
+
+    /// <summary>Several nodes joined through Redis (off unless <c>Janus:Cluster:Redis</c> is set).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
 }

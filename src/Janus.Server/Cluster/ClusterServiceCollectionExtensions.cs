@@ -1,0 +1,37 @@
+using Janus.Server.Options;
+using Janus.Server.Publishing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Janus.Server.Cluster;
+
+/// <summary>Registers the Redis cluster when <c>Janus:Cluster:Redis</c> is set.</summary>
+public static class ClusterServiceCollectionExtensions
+{
+    /// <summary>The configuration key that turns clustering on.</summary>
+    public const string RedisKey = JanusOptions.SectionName + ":Cluster:Redis";
+
+    /// <summary>
+    /// Validates the cluster settings and, if <c>Janus:Cluster:Redis</c> is set, replaces the single-node
+    /// publisher and status with the Redis cluster and registers its readiness check. Without it nothing of the
+    /// cluster is registered and no Redis code runs. Call before Janus's own registrations (they yield to these).
+    /// </summary>
+    public static IServiceCollection AddJanusCluster(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<JanusOptions>, ClusterOptionsValidator>());
+        if (string.IsNullOrWhiteSpace(configuration[RedisKey]))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton<RedisCluster>();
+        services.TryAddSingleton<IClusterStatus>(static sp => sp.GetRequiredService<RedisCluster>());
+        services.TryAddSingleton<Publisher, ClusterPublisher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<RedisCluster>());
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>(ClusterHealthCheck.Name, tags: [ClusterHealthCheck.ReadyTag]);
+        return services;
+    }
+}

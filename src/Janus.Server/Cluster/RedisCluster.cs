@@ -1,0 +1,507 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Janus.Protocol;
+using Janus.Server.Fanout;
+using Janus.Server.Logging;
+using Janus.Server.Metrics;
+using Janus.Server.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Janus.Server.Cluster;
+
+/// <summary>
+/// This node's link to the other Janus nodes through Redis pub/sub (StackExchange.Redis): it forwards the publishes
+/// accepted here, fans out the publishes of other nodes, keeps one channel subscription per local topic, announces
+/// the node to its peers, and knows whether Redis is reachable.
+/// </summary>
+/// <remarks>
+/// <para>Message path: the node that accepts a publish delivers it to its own subscribers and sends the encoded body
+/// once to the topic's channel (<c>{prefix}t:{topic}</c>) as a <see cref="ClusterMessage"/>. Every node with local
+/// subscribers of that topic is subscribed to the channel and fans the body out locally with the origin's timestamp;
+/// the origin recognises its own node id and drops its copy. Each channel is read by one sequential loop, so the
+/// order Redis delivers in is the order subscribers see.</para>
+/// <para>Outages: StackExchange.Redis reconnects by itself (exponential backoff up to
+/// <see cref="ClusterOptions.ReconnectMaxDelay"/>) and restores its channel subscriptions. Meanwhile publishes are
+/// delivered locally and not forwarded (counted, never replayed); commands fail fast rather than queue. The state
+/// change is logged once per outage, not per publish.</para>
+/// </remarks>
+public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposable
+{
+    private static readonly Action<Task<long>, object?> s_onForwarded = static (task, state) => ((RedisCluster)state!).OnForwarded(task);
+
+    private readonly ClusterOptions _options;
+    private readonly FanoutEngine _engine;
+    private readonly JanusMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<RedisCluster> _logger;
+    private readonly byte[] _nodeIdBytes;
+    private readonly byte[] _topicChannelPrefix;
+    private readonly RedisChannel _nodesChannel;
+    private readonly byte[] _aliveAnnouncement;
+    private readonly TopicInterest _interest;
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _peers = new(StringComparer.Ordinal);
+    private readonly Lock _stateLock = new();
+    private readonly Lock _tickLock = new();
+    private ConnectionMultiplexer? _redis;
+    private volatile ISubscriber? _subscriber;
+    private volatile bool _connected;
+    private bool _stateKnown;
+    private long _outageStartedAt;
+    private long _notForwardedBeforeOutage;
+    private ChannelMessageQueue? _nodesQueue;
+    private int _nodesSubscribing;
+    private ITimer? _timer;
+    private int _stopped;
+
+    /// <summary>Creates the link; it connects when the host starts.</summary>
+    public RedisCluster(IOptions<JanusOptions> options, FanoutEngine engine, JanusMetrics metrics, TimeProvider time, ILogger<RedisCluster> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _options = options.Value.Cluster;
+        _engine = engine;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        NodeId = NodeIds.Resolve(_options);
+        _nodeIdBytes = Encoding.ASCII.GetBytes(NodeId);
+        _topicChannelPrefix = Encoding.UTF8.GetBytes(_options.ChannelPrefix + "t:");
+        _nodesChannel = RedisChannel.Literal(_options.ChannelPrefix + "nodes");
+        _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes);
+        _interest = new TopicInterest(this, engine.Topics, logger);
+        metrics.Meter.CreateObservableGauge("janus.cluster.connected", () => _connected ? 1 : 0, "{state}", "1 while Redis is reachable (publishes reach other nodes), 0 during an outage.");
+        metrics.Meter.CreateObservableGauge("janus.cluster.channels", () => _interest.ChannelCount, "{channel}", "Topic channels this node is subscribed to in Redis (one per local topic).");
+        metrics.Meter.CreateObservableGauge("janus.cluster.peers", () => Peers.Count, "{node}", "Other nodes heard from within the peer timeout.");
+    }
+
+    /// <inheritdoc />
+    public string NodeId { get; }
+
+    /// <inheritdoc />
+    public bool Enabled => true;
+
+    /// <inheritdoc />
+    public bool Connected => _connected;
+
+    /// <inheritdoc />
+    public long PublishesNotForwarded => _metrics.ClusterPublishesNotForwarded;
+
+    /// <inheritdoc />
+    public IReadOnlyList<ClusterPeer> Peers
+    {
+        get
+        {
+            DateTimeOffset oldest = _time.GetUtcNow() - _options.PeerTimeout;
+            var peers = new List<ClusterPeer>(_peers.Count);
+            foreach (KeyValuePair<string, DateTimeOffset> peer in _peers)
+            {
+                if (peer.Value >= oldest)
+                {
+                    peers.Add(new ClusterPeer(peer.Key, peer.Value));
+                }
+            }
+
+            peers.Sort(static (a, b) => string.CompareOrdinal(a.NodeId, b.NodeId));
+            return peers;
+        }
+    }
+
+    /// <summary>Topic channels subscribed in Redis now.</summary>
+    public int SubscribedChannels => _interest.ChannelCount;
+
+    /// <summary>
+    /// Raised when Redis becomes reachable (true) or unreachable (false), once per change and in order. Raised under
+    /// the state lock: handlers must not block.
+    /// </summary>
+    public event Action<bool>? ConnectionChanged;
+
+    /// <summary>Raised when a topic's channel has been subscribed (true) or unsubscribed (false) in Redis.</summary>
+    public event Action<string, bool>? ChannelChanged
+    {
+        add => _interest.ChannelChanged += value;
+        remove => _interest.ChannelChanged -= value;
+    }
+
+    /// <summary>Raised when the peer list changes (a node joined, left, or timed out).</summary>
+    public event Action? PeersChanged;
+
+    /// <summary>Whether the topic's channel is subscribed in Redis now.</summary>
+    public bool IsChannelSubscribed(string topic) => _interest.IsSubscribed(topic);
+
+    /// <summary>The Redis channel a topic's messages travel on.</summary>
+    public RedisChannel TopicChannel(ReadOnlySpan<char> topic)
+    {
+        byte[] name = new byte[_topicChannelPrefix.Length + Encoding.UTF8.GetByteCount(topic)];
+        _topicChannelPrefix.CopyTo(name, 0);
+        Encoding.UTF8.GetBytes(topic, name.AsSpan(_topicChannelPrefix.Length));
+        return RedisChannel.Literal(name);
+    }
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        ConfigurationOptions config = ConfigurationOptions.Parse(_options.Redis!);
+        // Start and keep serving while Redis is down; StackExchange.Redis keeps retrying in the background.
+        config.AbortOnConnectFail = false;
+        // A publish made while Redis is unreachable is not queued for later: it is counted as not forwarded.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.ReconnectRetryPolicy = new ExponentialRetry(250, (int)_options.ReconnectMaxDelay.TotalMilliseconds);
+        config.ClientName ??= "janus-" + NodeId;
+        Log.ClusterConnecting(_logger, NodeId, string.Join(",", config.EndPoints));
+
+        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        redis.ConnectionFailed += OnConnectionEvent;
+        redis.ConnectionRestored += OnConnectionEvent;
+        _redis = redis;
+        _subscriber = redis.GetSubscriber();
+        UpdateConnectionState();
+        await EnsureNodesSubscriptionAsync().ConfigureAwait(false);
+        _interest.Start();
+        Announce(_aliveAnnouncement);
+        _timer = _time.CreateTimer(static state => ((RedisCluster)state!).Tick(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _interest.StopAsync().ConfigureAwait(false);
+        ISubscriber? subscriber = _subscriber;
+        if (subscriber is not null && _connected)
+        {
+            try
+            {
+                // Peers drop this node now rather than after the peer timeout.
+                await subscriber.PublishAsync(_nodesChannel, NodeAnnouncement.Encode(NodeAnnouncement.Leaving, _nodeIdBytes)).WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
+            {
+                // Peers will time this node out instead.
+            }
+        }
+
+        await CloseRedisAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Interlocked.Exchange(ref _stopped, 1);
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _interest.StopAsync().ConfigureAwait(false);
+        await CloseRedisAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a publish accepted here to the other nodes. Called once per publish by <see cref="ClusterPublisher"/>,
+    /// with the timestamp the local subscribers get; never throws and never waits.
+    /// </summary>
+    internal void Forward(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    {
+        ISubscriber? subscriber = _subscriber;
+        if (subscriber is null || !_connected)
+        {
+            _metrics.ClusterPublishNotForwarded();
+            return;
+        }
+
+        Task<long> sent;
+        try
+        {
+            sent = subscriber.PublishAsync(TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, timestamp, body));
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            _metrics.ClusterPublishNotForwarded();
+            return;
+        }
+
+        if (sent.IsCompleted)
+        {
+            OnForwarded(sent);
+        }
+        else
+        {
+            sent.ContinueWith(s_onForwarded, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Fans out a message that arrived on a topic's channel (in channel order).</summary>
+    internal void Deliver(string topic, RedisValue value)
+    {
+        ReadOnlyMemory<byte> payload = value;
+        if (!ClusterMessage.TryRead(payload.Span, out ClusterMessage message))
+        {
+            _metrics.ClusterMessageRejected();
+            return;
+        }
+
+        if (message.OriginNodeId.SequenceEqual(_nodeIdBytes))
+        {
+            // Our own publish coming back: its local subscribers already have it.
+            return;
+        }
+
+        _metrics.ClusterMessageReceived();
+        _engine.Publish(topic, OutboundMessage.RentForBody(message.Body), TransportKind.Cluster, message.Timestamp);
+    }
+
+    /// <summary>
+    /// Subscribes a channel as an ordered queue; null if Redis refused or is unreachable (the caller retries later).
+    /// </summary>
+    internal async Task<ChannelMessageQueue?> TrySubscribeAsync(RedisChannel channel, string what, ILogger logger)
+    {
+        ISubscriber? subscriber = _subscriber;
+        if (subscriber is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            Log.ClusterSubscribeFailed(logger, what, ex);
+            try
+            {
+                // StackExchange.Redis registered the queue before it failed to reach Redis and would restore it on
+                // reconnect, feeding a queue nobody reads. Forget it; the retry makes a fresh one.
+                await subscriber.UnsubscribeAsync(channel).ConfigureAwait(false);
+            }
+            catch (Exception cleanup) when (cleanup is RedisException or ObjectDisposedException)
+            {
+                // Forgotten locally all the same; Redis has nothing to forget while it is unreachable.
+            }
+
+            return null;
+        }
+    }
+
+    private void OnForwarded(Task<long> sent)
+    {
+        if (sent.IsCompletedSuccessfully)
+        {
+            _metrics.ClusterPublishForwarded();
+        }
+        else
+        {
+            // Observe the exception: the failure is the count, not a crash.
+            _ = sent.Exception;
+            _metrics.ClusterPublishNotForwarded();
+        }
+    }
+
+    private async Task EnsureNodesSubscriptionAsync()
+    {
+        // One attempt at a time: two concurrent subscribes would leave a second queue registered that nobody reads.
+        if (Volatile.Read(ref _nodesQueue) is not null || Interlocked.Exchange(ref _nodesSubscribing, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            ChannelMessageQueue? queue = await TrySubscribeAsync(_nodesChannel, "(node announcements)", _logger).ConfigureAwait(false);
+            if (queue is not null)
+            {
+                Volatile.Write(ref _nodesQueue, queue);
+                queue.OnMessage(OnAnnouncement);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _nodesSubscribing, 0);
+        }
+    }
+
+    private void OnAnnouncement(ChannelMessage message)
+    {
+        ReadOnlyMemory<byte> payload = message.Message;
+        if (!NodeAnnouncement.TryRead(payload.Span, out byte kind, out string peer) || peer == NodeId)
+        {
+            return;
+        }
+
+        if (kind == NodeAnnouncement.Leaving)
+        {
+            if (_peers.TryRemove(peer, out _))
+            {
+                Log.ClusterPeerLeft(_logger, peer, "stopped");
+                PeersChanged?.Invoke();
+            }
+
+            return;
+        }
+
+        bool fresh = !_peers.TryGetValue(peer, out DateTimeOffset seen) || seen < _time.GetUtcNow() - _options.PeerTimeout;
+        _peers[peer] = _time.GetUtcNow();
+        if (fresh)
+        {
+            Log.ClusterPeerJoined(_logger, peer);
+            // Answer at once so the newcomer does not wait a heartbeat interval to learn of this node.
+            Announce(_aliveAnnouncement);
+            PeersChanged?.Invoke();
+        }
+    }
+
+    private void Announce(byte[] announcement)
+    {
+        ISubscriber? subscriber = _subscriber;
+        if (subscriber is null || !_connected)
+        {
+            return;
+        }
+
+        try
+        {
+            subscriber.Publish(_nodesChannel, announcement, CommandFlags.FireAndForget);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            // The next heartbeat tries again.
+        }
+    }
+
+    private void OnConnectionEvent(object? sender, EventArgs args) => UpdateConnectionState();
+
+    /// <summary>Re-reads whether Redis is reachable and acts on a change: log once, resync interest, tell listeners.</summary>
+    private void UpdateConnectionState()
+    {
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            return;
+        }
+
+        bool connected;
+        lock (_stateLock)
+        {
+            // Read inside the lock: a reading taken before a failure must not overwrite one taken after it.
+            // Both the command connection (to forward) and the subscription connection (to receive) must be up.
+            ConnectionMultiplexer? redis = _redis;
+            ISubscriber? subscriber = _subscriber;
+            connected = redis is not null && subscriber is not null && redis.IsConnected && subscriber.IsConnected();
+            if (_stateKnown && connected == _connected)
+            {
+                return;
+            }
+
+            bool wasKnown = _stateKnown;
+            _stateKnown = true;
+            _connected = connected;
+            if (!connected)
+            {
+                _outageStartedAt = _time.GetTimestamp();
+                _notForwardedBeforeOutage = _metrics.ClusterPublishesNotForwarded;
+                Log.ClusterUnreachable(_logger);
+            }
+            else if (wasKnown)
+            {
+                Log.ClusterRestored(_logger, _time.GetElapsedTime(_outageStartedAt), _metrics.ClusterPublishesNotForwarded - _notForwardedBeforeOutage);
+            }
+            else
+            {
+                Log.ClusterConnected(_logger, NodeId);
+            }
+
+            // Under the lock so that listeners see the changes in the order they happened.
+            ConnectionChanged?.Invoke(connected);
+        }
+
+        if (connected)
+        {
+            _interest.RequestResync();
+            Announce(_aliveAnnouncement);
+        }
+    }
+
+    /// <summary>Once per heartbeat interval: re-check the connection, announce, retry, forget silent peers.</summary>
+    private void Tick()
+    {
+        if (!_tickLock.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            UpdateConnectionState();
+            if (_connected)
+            {
+                Announce(_aliveAnnouncement);
+                if (Volatile.Read(ref _nodesQueue) is null)
+                {
+                    _ = EnsureNodesSubscriptionAsync();
+                }
+
+                if (_interest.PendingRetries > 0)
+                {
+                    _interest.RequestResync();
+                }
+            }
+
+            ForgetSilentPeers();
+        }
+        catch (Exception ex)
+        {
+            Log.ClusterHeartbeatFailed(_logger, ex);
+        }
+        finally
+        {
+            _tickLock.Exit();
+        }
+    }
+
+    private void ForgetSilentPeers()
+    {
+        DateTimeOffset oldest = _time.GetUtcNow() - _options.PeerTimeout;
+        bool changed = false;
+        foreach (KeyValuePair<string, DateTimeOffset> peer in _peers)
+        {
+            if (peer.Value < oldest && _peers.TryRemove(peer))
+            {
+                Log.ClusterPeerLeft(_logger, peer.Key, "silent past the peer timeout");
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            PeersChanged?.Invoke();
+        }
+    }
+
+    private async Task CloseRedisAsync()
+    {
+        ConnectionMultiplexer? redis = Interlocked.Exchange(ref _redis, null);
+        _subscriber = null;
+        _connected = false;
+        if (redis is null)
+        {
+            return;
+        }
+
+        redis.ConnectionFailed -= OnConnectionEvent;
+        redis.ConnectionRestored -= OnConnectionEvent;
+        await redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+        await redis.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Janus.Server.Fanout;
+using Janus.Server.Logging;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace Janus.Server.Cluster;
+
+/// <summary>
+/// Keeps this node's Redis channel subscriptions equal to its local topics: a topic's channel is subscribed while
+/// the topic has a local subscriber and unsubscribed when it loses the last, so a node never receives traffic for
+/// topics nobody here listens to.
+/// </summary>
+/// <remarks>
+/// <para>The registry's <see cref="TopicRegistry.TopicActivated"/> and <see cref="TopicRegistry.TopicDeactivated"/>
+/// events are raised on subscribing threads, inside session locks, and for one topic they can arrive out of order
+/// across threads. So they are only hints: the handler queues the topic name (never blocks), and one worker decides
+/// what to do by asking the registry what is true now (<see cref="TopicRegistry.TryGet"/>). Every change is followed
+/// by an event, so the last hint for a topic is always handled after its last change, and the channel ends in the
+/// right state whatever order the hints came in.</para>
+/// <para>The worker drains every queued hint into a batch (one entry per topic), starts all the Redis calls of the
+/// batch at once (StackExchange.Redis pipelines them) and applies the results before the next batch, so the
+/// calls for one topic never overlap. A subscribe that fails (Redis down) is retried on the next resync, which runs
+/// when Redis is reachable again. Channels that were subscribed when Redis went away are restored by
+/// StackExchange.Redis itself when its subscription connection comes back, even to a fresh Redis process.</para>
+/// </remarks>
+internal sealed class TopicInterest
+{
+    private readonly RedisCluster _cluster;
+    private readonly TopicRegistry _topics;
+    private readonly ILogger _logger;
+    private readonly Channel<string?> _hints = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, TopicSubscription> _subscribed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
+    private readonly Action<string> _onTopicChanged;
+    private int _retryCount;
+    private Task _worker = Task.CompletedTask;
+
+    public TopicInterest(RedisCluster cluster, TopicRegistry topics, ILogger logger)
+    {
+        _cluster = cluster;
+        _topics = topics;
+        _logger = logger;
+        _onTopicChanged = OnTopicChanged;
+    }
+
+    /// <summary>A topic's channel was subscribed (true) or unsubscribed (false) in Redis. Raised on the worker.</summary>
+    public event Action<string, bool>? ChannelChanged;
+
+    /// <summary>Topic channels subscribed now.</summary>
+    public int ChannelCount => _subscribed.Count;
+
+    /// <summary>Topics whose subscribe failed and waits for Redis to come back.</summary>
+    public int PendingRetries => Volatile.Read(ref _retryCount);
+
+    /// <summary>Whether the topic's channel is subscribed now.</summary>
+    public bool IsSubscribed(string topic) => _subscribed.ContainsKey(topic);
+
+    /// <summary>Starts listening to the registry and reconciles every topic that exists already.</summary>
+    public void Start()
+    {
+        _topics.TopicActivated += _onTopicChanged;
+        _topics.TopicDeactivated += _onTopicChanged;
+        RequestResync();
+        _worker = Task.Run(RunAsync);
+    }
+
+    /// <summary>Stops listening and lets the worker finish what is queued.</summary>
+    public async Task StopAsync()
+    {
+        _topics.TopicActivated -= _onTopicChanged;
+        _topics.TopicDeactivated -= _onTopicChanged;
+        _hints.Writer.TryComplete();
+        await _worker.ConfigureAwait(false);
+    }
+
+    /// <summary>Checks every topic again (after a reconnect, and at start).</summary>
+    public void RequestResync() => _hints.Writer.TryWrite(null);
+
+    private void OnTopicChanged(string topic) => _hints.Writer.TryWrite(topic);
+
+    private async Task RunAsync()
+    {
+        var batch = new HashSet<string>(StringComparer.Ordinal);
+        var subscribing = new List<(string Topic, Task<TopicSubscription?> Result)>();
+        var unsubscribing = new List<Task>();
+        ChannelReader<string?> reader = _hints.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                bool resync = false;
+                while (reader.TryRead(out string? topic))
+                {
+                    if (topic is null)
+                    {
+                        resync = true;
+                    }
+                    else
+                    {
+                        batch.Add(topic);
+                    }
+                }
+
+                if (resync)
+                {
+                    AddEverything(batch);
+                }
+
+                foreach (string topic in batch)
+                {
+                    bool wanted = _topics.TryGet(topic, out _);
+                    if (wanted && !_subscribed.ContainsKey(topic))
+                    {
+                        subscribing.Add((topic, SubscribeAsync(topic)));
+                    }
+                    else if (!wanted && _subscribed.TryRemove(topic, out TopicSubscription? subscription))
+                    {
+                        unsubscribing.Add(UnsubscribeAsync(subscription));
+                    }
+                    else if (!wanted && _retry.Remove(topic))
+                    {
+                        Volatile.Write(ref _retryCount, _retry.Count);
+                    }
+                }
+
+                await Task.WhenAll(unsubscribing).ConfigureAwait(false);
+                foreach ((string topic, Task<TopicSubscription?> result) in subscribing)
+                {
+                    TopicSubscription? subscription = await result.ConfigureAwait(false);
+                    if (subscription is null)
+                    {
+                        _retry.Add(topic);
+                        continue;
+                    }
+
+                    _retry.Remove(topic);
+                    _subscribed[topic] = subscription;
+                    ChannelChanged?.Invoke(topic, true);
+                }
+
+                Volatile.Write(ref _retryCount, _retry.Count);
+                batch.Clear();
+                subscribing.Clear();
+                unsubscribing.Clear();
+            }
+        }
+        catch (Exception ex)
+        {
+            // Nothing here should throw; if it does, say so loudly rather than stop tracking interest silently.
+            Log.ClusterInterestFailed(_logger, ex);
+        }
+    }
+
+    private void AddEverything(HashSet<string> batch)
+    {
+        foreach (KeyValuePair<string, int> topic in _topics.Snapshot())
+        {
+            batch.Add(topic.Key);
+        }
+
+        foreach (KeyValuePair<string, TopicSubscription> subscribed in _subscribed)
+        {
+            batch.Add(subscribed.Key);
+        }
+
+        batch.UnionWith(_retry);
+    }
+
+    private async Task<TopicSubscription?> SubscribeAsync(string topic)
+    {
+        RedisChannel channel = _cluster.TopicChannel(topic);
+        ChannelMessageQueue? queue = await _cluster.TrySubscribeAsync(channel, topic, _logger).ConfigureAwait(false);
+        if (queue is null)
+        {
+            return null;
+        }
+
+        var subscription = new TopicSubscription(_cluster, topic, queue, _logger);
+        // One sequential reader per channel: the order Redis delivered in is the order fan-out sees.
+        _ = Task.Run(subscription.RunAsync);
+        return subscription;
+    }
+
+    private async Task UnsubscribeAsync(TopicSubscription subscription)
+    {
+        try
+        {
+            await subscription.Queue.UnsubscribeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            // StackExchange.Redis forgot the channel before it talked to Redis, so it will not be restored on
+            // reconnect; a subscription that Redis still holds on a live connection delivers to no one.
+            Log.ClusterUnsubscribeFailed(_logger, subscription.Topic, ex);
+        }
+
+        ChannelChanged?.Invoke(subscription.Topic, false);
+    }
+}
