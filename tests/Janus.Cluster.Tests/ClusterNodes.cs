@@ -148,6 +148,34 @@ internal static class ClusterNodes
         }
     }
 
+    /// <summary>Waits until <paramref name="logs"/> has recorded an entry with the event id.</summary>
+    public static async Task WaitForLogAsync(LogCapture logs, int eventId)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLogged(int id)
+        {
+            if (id == eventId)
+            {
+                done.TrySetResult();
+            }
+        }
+
+        logs.Logged += OnLogged;
+        try
+        {
+            if (logs.Count(eventId) > 0)
+            {
+                return;
+            }
+
+            await done.Task.WaitAsync(Timeout);
+        }
+        finally
+        {
+            logs.Logged -= OnLogged;
+        }
+    }
+
     /// <summary>
     /// Polls Redis until the channel has <paramref name="count"/> subscribers. Only for what Redis does on its own
     /// with no event to await (StackExchange.Redis re-subscribing after a reconnect); bounded by <see cref="Timeout"/>.

@@ -8,6 +8,9 @@ internal sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<(int EventId, LogLevel Level, string Message)> _entries = new();
 
+    /// <summary>Raised after each entry is recorded, with its event id.</summary>
+    public event Action<int>? Logged;
+
     public int Count(int eventId) => _entries.Count(e => e.EventId == eventId);
 
     /// <summary>Everything recorded, one line per entry, for failure messages.</summary>
@@ -26,7 +29,10 @@ internal sealed class LogCapture : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             owner._entries.Enqueue((eventId.Id, logLevel, formatter(state, exception)));
+            owner.Logged?.Invoke(eventId.Id);
+        }
     }
 }

@@ -46,6 +46,34 @@ public sealed class PeerTests
     }
 
     [Fact]
+    public async Task Two_nodes_misconfigured_with_one_node_id_still_deliver_to_each_other_and_say_so()
+    {
+        const int DuplicateNodeIdEvent = 41;
+        await using RedisServer redis = await RedisServer.StartAsync();
+        string prefix = ClusterNodes.NewPrefix();
+        var logs = new LogCapture();
+        await using JanusTestServer a = await ClusterNodes.StartAsync(redis, "twin", prefix, logs);
+        await using JanusTestServer b = await ClusterNodes.StartAsync(redis, "twin", prefix);
+
+        await using RawTcpClient onA = await a.SubscribeAsync("twins");
+        await using RawTcpClient onB = await b.SubscribeAsync("twins");
+        await a.WaitForChannelAsync("twins", subscribed: true);
+        await b.WaitForChannelAsync("twins", subscribed: true);
+
+        await a.PublishAsync("twins", 1);
+        await a.PublishAsync("twins", 2);
+        foreach (RawTcpClient subscriber in new[] { onA, onB })
+        {
+            Assert.Equal(1, await subscriber.ReadMessageIdAsync());
+            Assert.Equal(2, await subscriber.ReadMessageIdAsync());
+        }
+
+        // The announcements of the other process arrive every heartbeat interval; the error is logged once.
+        await ClusterNodes.WaitForLogAsync(logs, DuplicateNodeIdEvent);
+        Assert.Empty(a.GetRequiredService<IClusterStatus>().Peers);
+    }
+
+    [Fact]
     public async Task Without_a_Redis_setting_Janus_runs_single_node_with_no_cluster_services()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?> { ["Janus:Cluster:NodeId"] = "solo" });

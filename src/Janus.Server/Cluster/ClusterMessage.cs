@@ -5,14 +5,16 @@ namespace Janus.Server.Cluster;
 
 /// <summary>
 /// A publish as it travels between nodes through Redis. One compact binary payload per publish, built once by the
-/// node that accepted it:
+/// node that accepted it (integers little-endian):
 /// <code>
 /// offset   size  field
 /// 0        1     format version, 1
 /// 1        1     N, the length of the origin's node id (1–64)
 /// 2        N     origin node id, ASCII
-/// 2+N      8     origin timestamp: microseconds since the unix epoch, int64 little-endian
-/// 10+N     rest  the encoded delivery body: everything after the timestamp, <c>"topic":…,"data":…}</c>
+/// 2+N      8     origin instance: random per process, so a node knows its own messages even if an operator
+///                gave two processes the same node id
+/// 10+N     8     origin timestamp: microseconds since the unix epoch, int64
+/// 18+N     rest  the encoded delivery body: everything after the timestamp, <c>"topic":…,"data":…}</c>
 /// </code>
 /// The body is the very bytes the origin's own subscribers get, so a receiving node copies it into a pooled message
 /// and fans it out without parsing any JSON; the topic comes from the channel it arrived on.
@@ -23,17 +25,22 @@ internal readonly ref struct ClusterMessage
     public const byte FormatVersion = 1;
 
     private const int HeaderLength = 2;
+    private const int InstanceLength = 8;
     private const int TimestampLength = 8;
 
-    private ClusterMessage(ReadOnlySpan<byte> originNodeId, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    private ClusterMessage(ReadOnlySpan<byte> originNodeId, ulong originInstance, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
     {
         OriginNodeId = originNodeId;
+        OriginInstance = originInstance;
         Timestamp = timestamp;
         Body = body;
     }
 
     /// <summary>The node that accepted the publish (ASCII).</summary>
     public ReadOnlySpan<byte> OriginNodeId { get; }
+
+    /// <summary>The process that accepted the publish.</summary>
+    public ulong OriginInstance { get; }
 
     /// <summary>When the origin stamped the publish; every subscriber on every node sees this time.</summary>
     public ErlangTimestamp Timestamp { get; }
@@ -42,19 +49,21 @@ internal readonly ref struct ClusterMessage
     public ReadOnlySpan<byte> Body { get; }
 
     /// <summary>Builds the payload for one publish.</summary>
-    public static byte[] Encode(ReadOnlySpan<byte> originNodeId, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    public static byte[] Encode(ReadOnlySpan<byte> originNodeId, ulong originInstance, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
     {
         if (originNodeId.IsEmpty || originNodeId.Length > byte.MaxValue)
         {
             throw new ArgumentOutOfRangeException(nameof(originNodeId), "A node id is 1 to 255 bytes.");
         }
 
-        byte[] payload = new byte[HeaderLength + originNodeId.Length + TimestampLength + body.Length];
+        byte[] payload = new byte[HeaderLength + originNodeId.Length + InstanceLength + TimestampLength + body.Length];
         Span<byte> span = payload;
         span[0] = FormatVersion;
         span[1] = (byte)originNodeId.Length;
         originNodeId.CopyTo(span[HeaderLength..]);
         int pos = HeaderLength + originNodeId.Length;
+        BinaryPrimitives.WriteUInt64LittleEndian(span[pos..], originInstance);
+        pos += InstanceLength;
         BinaryPrimitives.WriteInt64LittleEndian(span[pos..], timestamp.ToUnixMicroseconds());
         body.CopyTo(span[(pos + TimestampLength)..]);
         return payload;
@@ -73,20 +82,22 @@ internal readonly ref struct ClusterMessage
         }
 
         int idLength = payload[1];
-        int bodyStart = HeaderLength + idLength + TimestampLength;
+        int instanceStart = HeaderLength + idLength;
+        int bodyStart = instanceStart + InstanceLength + TimestampLength;
         if (idLength == 0 || payload.Length <= bodyStart)
         {
             return false;
         }
 
-        long micros = BinaryPrimitives.ReadInt64LittleEndian(payload[(HeaderLength + idLength)..]);
+        ulong instance = BinaryPrimitives.ReadUInt64LittleEndian(payload[instanceStart..]);
+        long micros = BinaryPrimitives.ReadInt64LittleEndian(payload[(instanceStart + InstanceLength)..]);
         ReadOnlySpan<byte> body = payload[bodyStart..];
         if (micros < 0 || body[^1] != (byte)'}' || body.Contains(WireBytes.ServerDelimiter))
         {
             return false;
         }
 
-        message = new ClusterMessage(payload.Slice(HeaderLength, idLength), ErlangTimestamp.FromUnixMicroseconds(micros), body);
+        message = new ClusterMessage(payload.Slice(HeaderLength, idLength), instance, ErlangTimestamp.FromUnixMicroseconds(micros), body);
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 
 namespace Janus.Server.Cluster;
@@ -11,6 +12,7 @@ namespace Janus.Server.Cluster;
 /// 1        1     kind: 1 = alive, 2 = leaving
 /// 2        1     N, the length of the node id (1–64)
 /// 3        N     node id, ASCII
+/// 3+N      8     instance: random per process (two processes announcing one node id is a misconfiguration)
 /// </code>
 /// </summary>
 internal static class NodeAnnouncement
@@ -24,29 +26,36 @@ internal static class NodeAnnouncement
     /// <summary>The node is stopping.</summary>
     public const byte Leaving = 2;
 
+    private const int HeaderLength = 3;
+    private const int InstanceLength = 8;
+
     /// <summary>Builds an announcement.</summary>
-    public static byte[] Encode(byte kind, ReadOnlySpan<byte> nodeId)
+    public static byte[] Encode(byte kind, ReadOnlySpan<byte> nodeId, ulong instance)
     {
-        byte[] payload = new byte[3 + nodeId.Length];
+        byte[] payload = new byte[HeaderLength + nodeId.Length + InstanceLength];
         payload[0] = FormatVersion;
         payload[1] = kind;
         payload[2] = (byte)nodeId.Length;
-        nodeId.CopyTo(payload.AsSpan(3));
+        nodeId.CopyTo(payload.AsSpan(HeaderLength));
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(HeaderLength + nodeId.Length), instance);
         return payload;
     }
 
     /// <summary>Reads an announcement; false if it is not one this node understands.</summary>
-    public static bool TryRead(ReadOnlySpan<byte> payload, out byte kind, out string nodeId)
+    public static bool TryRead(ReadOnlySpan<byte> payload, out byte kind, out string nodeId, out ulong instance)
     {
         kind = 0;
         nodeId = "";
-        if (payload.Length < 4 || payload[0] != FormatVersion || payload[1] is not (Alive or Leaving) || payload[2] == 0 || payload.Length != 3 + payload[2])
+        instance = 0;
+        if (payload.Length < HeaderLength + 1 + InstanceLength || payload[0] != FormatVersion || payload[1] is not (Alive or Leaving)
+            || payload[2] == 0 || payload.Length != HeaderLength + payload[2] + InstanceLength)
         {
             return false;
         }
 
         kind = payload[1];
-        nodeId = Encoding.ASCII.GetString(payload[3..]);
+        nodeId = Encoding.ASCII.GetString(payload.Slice(HeaderLength, payload[2]));
+        instance = BinaryPrimitives.ReadUInt64LittleEndian(payload[(HeaderLength + payload[2])..]);
         return NodeIds.IsValid(nodeId);
     }
 }

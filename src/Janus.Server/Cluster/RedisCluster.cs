@@ -38,6 +38,8 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
     private readonly TimeProvider _time;
     private readonly ILogger<RedisCluster> _logger;
     private readonly byte[] _nodeIdBytes;
+    private readonly ulong _instance = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    private readonly ConcurrentDictionary<ulong, bool> _twins = new();
     private readonly byte[] _topicChannelPrefix;
     private readonly RedisChannel _nodesChannel;
     private readonly byte[] _aliveAnnouncement;
@@ -71,7 +73,7 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
         _nodeIdBytes = Encoding.ASCII.GetBytes(NodeId);
         _topicChannelPrefix = Encoding.UTF8.GetBytes(_options.ChannelPrefix + "t:");
         _nodesChannel = RedisChannel.Literal(_options.ChannelPrefix + "nodes");
-        _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes);
+        _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes, _instance);
         _interest = new TopicInterest(this, engine.Topics, logger);
         metrics.Meter.CreateObservableGauge("janus.cluster.connected", () => _connected ? 1 : 0, "{state}", "1 while Redis is reachable (publishes reach other nodes), 0 during an outage.");
         metrics.Meter.CreateObservableGauge("janus.cluster.channels", () => _interest.ChannelCount, "{channel}", "Topic channels this node is subscribed to in Redis (one per local topic).");
@@ -185,7 +187,7 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
             try
             {
                 // Peers drop this node now rather than after the peer timeout.
-                await subscriber.PublishAsync(_nodesChannel, NodeAnnouncement.Encode(NodeAnnouncement.Leaving, _nodeIdBytes)).WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                await subscriber.PublishAsync(_nodesChannel, NodeAnnouncement.Encode(NodeAnnouncement.Leaving, _nodeIdBytes, _instance)).WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
             {
@@ -225,7 +227,7 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
         Task<long> sent;
         try
         {
-            sent = subscriber.PublishAsync(TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, timestamp, body));
+            sent = subscriber.PublishAsync(TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, _instance, timestamp, body));
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
@@ -253,7 +255,7 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
             return;
         }
 
-        if (message.OriginNodeId.SequenceEqual(_nodeIdBytes))
+        if (message.OriginInstance == _instance && message.OriginNodeId.SequenceEqual(_nodeIdBytes))
         {
             // Our own publish coming back: its local subscribers already have it.
             return;
@@ -336,8 +338,20 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
     private void OnAnnouncement(ChannelMessage message)
     {
         ReadOnlyMemory<byte> payload = message.Message;
-        if (!NodeAnnouncement.TryRead(payload.Span, out byte kind, out string peer) || peer == NodeId)
+        if (!NodeAnnouncement.TryRead(payload.Span, out byte kind, out string peer, out ulong instance))
         {
+            return;
+        }
+
+        if (peer == NodeId)
+        {
+            // Our own announcement, or another process configured with our id: delivery still works (messages carry
+            // the process instance), but the peer list and the logs cannot tell the two apart. Say so, once.
+            if (instance != _instance && kind == NodeAnnouncement.Alive && _twins.TryAdd(instance, true))
+            {
+                Log.ClusterDuplicateNodeId(_logger, NodeId);
+            }
+
             return;
         }
 
