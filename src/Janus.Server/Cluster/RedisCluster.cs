@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
 using System.Text;
 using Janus.Protocol;
 using Janus.Server.Fanout;
@@ -21,7 +22,7 @@ namespace Janus.Server.Cluster;
 /// <para>Message path: the node that accepts a publish delivers it to its own subscribers and sends the encoded body
 /// once to the topic's channel (<c>{prefix}t:{topic}</c>) as a <see cref="ClusterMessage"/>. Every node with local
 /// subscribers of that topic is subscribed to the channel and fans the body out locally with the origin's timestamp;
-/// the origin recognises its own node id and drops its copy. Each channel is read by one sequential loop, so the
+/// the origin recognises its own node id and process instance and drops its copy. Each channel is read by one sequential loop, so the
 /// order Redis delivers in is the order subscribers see.</para>
 /// <para>Outages: StackExchange.Redis reconnects by itself (exponential backoff up to
 /// <see cref="ClusterOptions.ReconnectMaxDelay"/>) and restores its channel subscriptions. Meanwhile publishes are
@@ -38,7 +39,7 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
     private readonly TimeProvider _time;
     private readonly ILogger<RedisCluster> _logger;
     private readonly byte[] _nodeIdBytes;
-    private readonly ulong _instance = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+    private readonly ulong _instance = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     private readonly ConcurrentDictionary<ulong, bool> _twins = new();
     private readonly byte[] _topicChannelPrefix;
     private readonly RedisChannel _nodesChannel;
