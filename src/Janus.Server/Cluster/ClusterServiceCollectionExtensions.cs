@@ -15,8 +15,9 @@ public static class ClusterServiceCollectionExtensions
 
     /// <summary>
     /// Validates the cluster settings and, if <c>Janus:Cluster:Redis</c> is set, replaces the single-node
-    /// publisher and status with the Redis cluster and registers its readiness check. Without it nothing of the
-    /// cluster is registered and no Redis code runs. Call before Janus's own registrations (they yield to these).
+    /// publisher and status with the Redis cluster (readiness follows through the <c>cluster</c> health check,
+    /// which reads <see cref="IClusterStatus"/>). Without it nothing of the cluster is registered and no Redis code
+    /// runs. Call before Janus's own registrations (they yield to these).
     /// </summary>
     public static IServiceCollection AddJanusCluster(this IServiceCollection services, IConfiguration configuration)
     {
@@ -31,7 +32,6 @@ public static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<IClusterStatus>(static sp => sp.GetRequiredService<RedisCluster>());
         services.TryAddSingleton<Publisher, ClusterPublisher>();
         services.AddHostedService(static sp => sp.GetRequiredService<RedisCluster>());
-        services.AddHealthChecks().AddCheck<ClusterHealthCheck>(ClusterHealthCheck.Name, tags: [ClusterHealthCheck.ReadyTag]);
         return services;
     }
 }
