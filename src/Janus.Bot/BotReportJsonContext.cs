@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using Janus.Bot.Results;
+
+namespace Janus.Bot;
+
+/// <summary>The <c>--json</c> report, indented for people and parsed by scripts (bench/run).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(BotReport))]
+internal sealed partial class BotReportJsonContext : JsonSerializerContext;

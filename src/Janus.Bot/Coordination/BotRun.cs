@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Net;
+using Janus.Bot.Cli;
+using Janus.Bot.Protocols;
+using Janus.Bot.Results;
+using Janus.Bot.Worker;
+using Spectre.Console;
+
+namespace Janus.Bot.Coordination;
+
+/// <summary>
+/// The coordinator of <c>janus-bot test</c>: starts the worker processes, gives each its share of clients, waits until
+/// all are subscribed (setup), then per round arms every worker, publishes, and merges what the workers measured.
+/// The whole run is bounded by <see cref="BotOptions.MaxRunTime"/>.
+/// </summary>
+internal static class BotRun
+{
+    public static async Task<BotReport> RunAsync(BotOptions options, TextWriter diagnostics, IAnsiConsole? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        int defaultPort = options.Protocol == BotProtocol.Redis ? 6379 : 8081;
+        IReadOnlyList<IPEndPoint> hosts = AddressList.ParseHosts(options.Hosts, defaultPort);
+        if (hosts.Count == 0)
+        {
+            throw new ArgumentException("No host to test.");
+        }
+
+        IPEndPoint publishTo = options.PublishTo is null ? hosts[0] : AddressList.ParseHost(options.PublishTo, defaultPort);
+        IReadOnlyList<IPAddress> sources = AddressList.ParseSources(options.Sources);
+        IReadOnlyList<WorkerConfig> plan = WorkerPlanner.Plan(options, hosts, sources);
+        string[] topics = Enumerable.Range(0, Math.Max(1, options.Topics)).Select(t => TestMessage.Topic(t, options.Topics)).ToArray();
+
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(options.MaxRunTime);
+        CancellationToken ct = bounded.Token;
+
+        var report = new BotReport
+        {
+            Protocol = options.Protocol.ToString().ToLowerInvariant(),
+            Clients = options.Clients,
+            Workers = plan.Count,
+            Hosts = hosts.Select(h => h.ToString()).ToArray(),
+            Sources = sources.Select(s => s.ToString()).ToArray(),
+            Topics = topics.Length,
+            MessagesPerRound = options.MessagesPerRound,
+            TimeoutMs = options.Timeout.TotalMilliseconds,
+        };
+
+        var workers = new List<WorkerProcess>(plan.Count);
+        var tallies = new List<(RoundTally Tally, long PublishUs)>();
+        try
+        {
+            foreach (WorkerConfig config in plan)
+            {
+                workers.Add(WorkerProcess.Start(config, diagnostics));
+            }
+
+            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.HelloType, ct)));
+
+            // Setup: from the go signal until every client is subscribed (or given up).
+            report.StartUnixMs = WallClock.NowMilliseconds();
+            long started = Stopwatch.GetTimestamp();
+            foreach (WorkerProcess worker in workers)
+            {
+                worker.Send(new ControlMessage { Type = ControlMessage.ConnectType });
+            }
+
+            Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
+            if (progress is not null)
+            {
+                await SetupProgress.ShowAsync(progress, options.Clients, workers, ready);
+            }
+
+            ControlMessage[] readies = await ready;
+            report.SetupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            report.SetupDoneUnixMs = WallClock.NowMilliseconds();
+            report.Subscribed = readies.Sum(r => r.Subscribed);
+            report.SetupFailures = readies.Sum(r => r.Failed);
+
+            if (options.Idle > TimeSpan.Zero)
+            {
+                await Task.Delay(options.Idle, ct);
+            }
+
+            report.IdleDoneUnixMs = WallClock.NowMilliseconds();
+            await using IPublisher publisher = options.Protocol == BotProtocol.Redis ? new RedisPublisher(publishTo) : new JanusPublisher(publishTo);
+            for (int round = 1; round <= options.Rounds; round++)
+            {
+                await publisher.PrepareAsync(topics.Length * options.MessagesPerRound, ct);
+                long notBeforeUs = WallClock.NowMicroseconds();
+                var arm = new ControlMessage
+                {
+                    Type = ControlMessage.ArmType,
+                    Round = round,
+                    ExpectedPerClient = options.MessagesPerRound,
+                    NotBeforeUs = notBeforeUs,
+                    DeadlineUs = notBeforeUs + (long)options.Timeout.TotalMicroseconds,
+                };
+                foreach (WorkerProcess worker in workers)
+                {
+                    worker.Send(arm);
+                }
+
+                await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ArmedType, ct)));
+                long publishUs = WallClock.NowMicroseconds();
+                publisher.Publish(topics, options.MessagesPerRound);
+                ControlMessage[] results = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ResultType, ct)));
+                tallies.Add((RoundTally.Merge(results.Select(r => r.Tally!).ToArray()), publishUs));
+                await publisher.FinishAsync(ct);
+                if (round < options.Rounds)
+                {
+                    await Task.Delay(options.Interval, ct);
+                }
+            }
+
+            foreach (WorkerProcess worker in workers)
+            {
+                worker.Send(new ControlMessage { Type = ControlMessage.StopType });
+            }
+
+            ControlMessage[] stopped = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.StoppedType, ct)));
+            if (tallies.Count > 0)
+            {
+                // Stragglers after the last window closed are only known now.
+                tallies[^1].Tally.Late += stopped.Sum(s => s.Late);
+                tallies[^1].Tally.Duplicates += stopped.Sum(s => s.Duplicates);
+            }
+
+            report.EndUnixMs = WallClock.NowMilliseconds();
+        }
+        finally
+        {
+            foreach (WorkerProcess worker in workers)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+
+        RoundReport[] rounds = tallies.Select(t => RoundReport.From(t.Tally, options.Clients, t.PublishUs)).ToArray();
+        report.Rounds = rounds;
+        report.Summary = rounds.Length == 0 ? null : RoundReport.Summarize(tallies.Select(t => t.Tally).ToArray(), rounds, options.Clients);
+        return report;
+    }
+}

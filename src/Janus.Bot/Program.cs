@@ -1,0 +1,3 @@
+using Janus.Bot.Cli;
+
+return await BotCommandLine.Build().Parse(args).InvokeAsync();

@@ -1,0 +1,11 @@
+namespace Janus.Bot.Protocols;
+
+/// <summary>Which server the bot talks to.</summary>
+internal enum BotProtocol
+{
+    /// <summary>The Janus TCP protocol, as the original bot spoke it.</summary>
+    Janus,
+
+    /// <summary>Redis pub/sub over RESP, carrying the same timestamped JSON, for side-by-side figures.</summary>
+    Redis,
+}

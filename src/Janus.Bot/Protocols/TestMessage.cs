@@ -1,0 +1,48 @@
+using System.Text;
+using System.Text.Json;
+using Janus.Protocol;
+
+namespace Janus.Bot.Protocols;
+
+/// <summary>
+/// The message the bot publishes: the original bot's <c>{Topic, Event, Data}</c> = <c>events</c>, <c>test_event</c>,
+/// <c>test</c>, with an empty <c>message_id</c>.
+/// </summary>
+internal static class TestMessage
+{
+    public const string DefaultTopic = "events";
+    public const string Event = "test_event";
+    public const string Data = "test";
+
+    /// <summary>The topic of client <paramref name="index"/>'s share when clients are spread over several topics.</summary>
+    public static string Topic(int index, int topicCount) => topicCount <= 1 ? DefaultTopic : $"{DefaultTopic}-{index}";
+
+    /// <summary>The publish body without a timestamp (Janus stamps it): keys in the original's order.</summary>
+    public static byte[] PublishBody(string topic) =>
+        Encoding.UTF8.GetBytes("{\"topic\":" + Quote(topic) + ",\"event\":\"" + Event + "\",\"message_id\":\"\",\"data\":\"" + Data + "\"}");
+
+    /// <summary>
+    /// The delivery as Janus sends it, stamped here with <paramref name="timestamp"/>: what the Redis adapter publishes,
+    /// so both servers' subscribers read the same bytes.
+    /// </summary>
+    public static int WriteStampedDelivery(Span<byte> destination, ErlangTimestamp timestamp, ReadOnlySpan<byte> topicJson)
+    {
+        int pos = 0;
+        pos += Copy("{\"timestamp\":"u8, destination[pos..]);
+        timestamp.TryFormat(destination[pos..], out int written);
+        pos += written;
+        pos += Copy(",\"topic\":"u8, destination[pos..]);
+        pos += Copy(topicJson, destination[pos..]);
+        pos += Copy(",\"event\":\"test_event\",\"message_id\":\"\",\"data\":\"test\"}"u8, destination[pos..]);
+        return pos;
+    }
+
+    /// <summary>The topic as a JSON string literal (quoted, escaped).</summary>
+    public static string Quote(string topic) => JsonSerializer.Serialize(topic, BotJsonContext.Default.String);
+
+    private static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        source.CopyTo(destination);
+        return source.Length;
+    }
+}

@@ -1,0 +1,43 @@
+namespace Janus.Bot.Results;
+
+/// <summary>Everything one <c>janus-bot test</c> run measured; <c>--json</c> prints this.</summary>
+internal sealed class BotReport
+{
+    public string Protocol { get; set; } = "janus";
+
+    public long Clients { get; set; }
+
+    public int Workers { get; set; }
+
+    public IReadOnlyList<string> Hosts { get; set; } = [];
+
+    public IReadOnlyList<string> Sources { get; set; } = [];
+
+    public int Topics { get; set; }
+
+    /// <summary>Messages published per topic per round (1 unless <c>--throughput</c>).</summary>
+    public int MessagesPerRound { get; set; }
+
+    public double TimeoutMs { get; set; }
+
+    /// <summary>From the go signal to every client subscribed (or failed).</summary>
+    public double SetupMs { get; set; }
+
+    public long Subscribed { get; set; }
+
+    /// <summary>Clients that could not connect or subscribe within the setup timeout.</summary>
+    public long SetupFailures { get; set; }
+
+    /// <summary>Wall-clock marks (unix ms) so a script can line up its own samples (CPU, RSS) with the phases.</summary>
+    public long StartUnixMs { get; set; }
+
+    public long SetupDoneUnixMs { get; set; }
+
+    public long IdleDoneUnixMs { get; set; }
+
+    public long EndUnixMs { get; set; }
+
+    public IReadOnlyList<RoundReport> Rounds { get; set; } = [];
+
+    public RoundReport? Summary { get; set; }
+}

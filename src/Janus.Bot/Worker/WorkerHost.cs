@@ -1,0 +1,214 @@
+using System.Net;
+using System.Text.Json;
+using Janus.Bot.Coordination;
+using Janus.Bot.Native;
+using Janus.Bot.Protocols;
+using Janus.Bot.Results;
+
+namespace Janus.Bot.Worker;
+
+/// <summary>
+/// The hidden <c>janus-bot worker</c> command: holds a share of the clients in receive loops and follows the
+/// coordinator's JSON lines on stdin (config, connect, arm, stop), answering on stdout. It exits when told to, when
+/// stdin closes (the coordinator is gone), or when its lifetime runs out: a worker never outlives its run.
+/// </summary>
+internal sealed class WorkerHost
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly TextReader _input;
+    private readonly TextWriter _output;
+    private readonly TextWriter _log;
+    private readonly Lock _writeLock = new();
+    private readonly List<ReceiveLoop> _loops = [];
+    private WorkerConfig _config = new();
+
+    public WorkerHost(TextReader input, TextWriter output, TextWriter log)
+    {
+        _input = input;
+        _output = output;
+        _log = log;
+    }
+
+    public async Task<int> RunAsync()
+    {
+        try
+        {
+            ControlMessage? first = await ReadAsync();
+            if (first?.Type != ControlMessage.ConfigType || first.Config is null)
+            {
+                await _log.WriteLineAsync("janus-bot worker: expected a config line on stdin");
+                return 2;
+            }
+
+            _config = first.Config;
+            using var lifetime = new Timer(_ => Expire(), null, TimeSpan.FromMilliseconds(_config.LifetimeMs), Timeout.InfiniteTimeSpan);
+            StartLoops();
+            Write(new ControlMessage { Type = ControlMessage.HelloType });
+            return await FollowAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or JsonException or ArgumentException)
+        {
+            await _log.WriteLineAsync($"janus-bot worker {_config.Index}: {ex.Message}");
+            Write(new ControlMessage { Type = ControlMessage.ErrorType, Message = ex.Message });
+            return 1;
+        }
+        finally
+        {
+            foreach (ReceiveLoop loop in _loops)
+            {
+                loop.Dispose();
+            }
+        }
+    }
+
+    private void Expire()
+    {
+        _log.WriteLine($"janus-bot worker {_config.Index}: lifetime of {_config.LifetimeMs} ms is over; exiting");
+        Environment.Exit(3);
+    }
+
+    private void StartLoops()
+    {
+        ClientProtocol protocol = ClientProtocol.For(Enum.Parse<BotProtocol>(_config.Protocol, ignoreCase: true));
+        SocketAddressV4[] hosts = _config.Hosts.Select(ParseEndPoint).ToArray();
+        SocketAddressV4[] sources = _config.Sources.Select(s => new SocketAddressV4(IPAddress.Parse(s), 0)).ToArray();
+        string[] topics = Enumerable.Range(0, Math.Max(1, _config.Topics)).Select(t => TestMessage.Topic(t, _config.Topics)).ToArray();
+        int threads = Math.Clamp(_config.IoThreads, 1, Math.Max(1, _config.ClientCount));
+        var shares = new List<(int, int, int)>[threads];
+        for (int t = 0; t < threads; t++)
+        {
+            shares[t] = [];
+        }
+
+        for (int i = 0; i < _config.ClientCount; i++)
+        {
+            int client = _config.FirstClient + i;
+            shares[i % threads].Add(ClientAssignment.For(client, hosts.Length, sources.Length, topics.Length));
+        }
+
+        for (int t = 0; t < threads; t++)
+        {
+            int inFlight = Math.Max(1, _config.ConnectConcurrency / threads);
+            _loops.Add(new ReceiveLoop($"worker {_config.Index}/io {t}", protocol, shares[t], hosts, sources, topics, inFlight, _log));
+        }
+    }
+
+    private async Task<int> FollowAsync()
+    {
+        Task? setup = null;
+        long lateAfterLastRound = 0, duplicatesAfterLastRound = 0;
+        while (true)
+        {
+            ControlMessage? message = await ReadAsync();
+            if (message is null)
+            {
+                await _log.WriteLineAsync($"janus-bot worker {_config.Index}: stdin closed; stopping");
+                await StopLoopsAsync();
+                return 1;
+            }
+
+            switch (message.Type)
+            {
+                case ControlMessage.ConnectType:
+                    setup = RunSetupAsync();
+                    break;
+
+                case ControlMessage.ArmType:
+                    if (setup is not null)
+                    {
+                        await setup;
+                    }
+
+                    TimeSpan cpuAtArm = Environment.CpuUsage.TotalTime;
+                    Task<RoundTally>[] rounds = _loops.Select(l => l.ArmAsync(message.Round, message.ExpectedPerClient, message.NotBeforeUs, message.DeadlineUs)).ToArray();
+                    Write(new ControlMessage { Type = ControlMessage.ArmedType, Round = message.Round });
+                    _ = ReportRoundAsync(rounds, cpuAtArm);
+                    break;
+
+                case ControlMessage.StopType:
+                    (lateAfterLastRound, duplicatesAfterLastRound) = await StopLoopsAsync();
+                    Write(new ControlMessage { Type = ControlMessage.StoppedType, Late = lateAfterLastRound, Duplicates = duplicatesAfterLastRound });
+                    return 0;
+
+                default:
+                    throw new InvalidOperationException($"unknown command '{message.Type}'");
+            }
+        }
+    }
+
+    private async Task RunSetupAsync()
+    {
+        Task all = Task.WhenAll(_loops.Select(l => l.SetupAsync(TimeSpan.FromMilliseconds(_config.SetupTimeoutMs))));
+        while (!all.IsCompleted)
+        {
+            WriteCounts(ControlMessage.ProgressType);
+            await Task.WhenAny(all, Task.Delay(ProgressInterval));
+        }
+
+        await all;
+        WriteCounts(ControlMessage.ReadyType);
+    }
+
+    private async Task ReportRoundAsync(Task<RoundTally>[] rounds, TimeSpan cpuAtArm)
+    {
+        try
+        {
+            RoundTally[] tallies = await Task.WhenAll(rounds);
+            RoundTally tally = RoundTally.Merge(tallies);
+            tally.BotCpuUs = (long)(Environment.CpuUsage.TotalTime - cpuAtArm).TotalMicroseconds;
+            Write(new ControlMessage { Type = ControlMessage.ResultType, Round = tally.Round, Tally = tally });
+        }
+        catch (IOException ex)
+        {
+            Write(new ControlMessage { Type = ControlMessage.ErrorType, Message = ex.Message });
+        }
+    }
+
+    private async Task<(long Late, long Duplicates)> StopLoopsAsync()
+    {
+        long late = 0, duplicates = 0;
+        foreach ((long Late, long Duplicates) counts in await Task.WhenAll(_loops.Select(l => l.StopAsync())))
+        {
+            late += counts.Late;
+            duplicates += counts.Duplicates;
+        }
+
+        return (late, duplicates);
+    }
+
+    private void WriteCounts(string type)
+    {
+        long connected = 0, subscribed = 0, failed = 0;
+        foreach (ReceiveLoop loop in _loops)
+        {
+            connected += loop.Connected;
+            subscribed += loop.Subscribed;
+            failed += loop.Failed;
+        }
+
+        Write(new ControlMessage { Type = type, Connected = connected, Subscribed = subscribed, Failed = failed });
+    }
+
+    private async Task<ControlMessage?> ReadAsync()
+    {
+        string? line = await _input.ReadLineAsync();
+        return line is null ? null : JsonSerializer.Deserialize(line, BotJsonContext.Default.ControlMessage);
+    }
+
+    private void Write(ControlMessage message)
+    {
+        string line = JsonSerializer.Serialize(message, BotJsonContext.Default.ControlMessage);
+        lock (_writeLock)
+        {
+            _output.WriteLine(line);
+            _output.Flush();
+        }
+    }
+
+    private static SocketAddressV4 ParseEndPoint(string text)
+    {
+        IPEndPoint endPoint = IPEndPoint.Parse(text);
+        return new SocketAddressV4(endPoint.Address, endPoint.Port);
+    }
+}
