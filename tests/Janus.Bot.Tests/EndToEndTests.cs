@@ -106,6 +106,7 @@ public sealed partial class EndToEndTests
             Workers = 2,
             Protocol = BotProtocol.Redis,
             Hosts = [redis.EndPoint.ToString()],
+            Sources = ["127.0.0.2-127.0.0.3"],
             Rounds = 2,
             Throughput = 5,
             Quiet = true,

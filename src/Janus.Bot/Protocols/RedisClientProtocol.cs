@@ -74,6 +74,8 @@ internal sealed class RedisClientProtocol : ClientProtocol
                     }
 
                     consumed = line + 2;
+                    payloadStart = 1;
+                    payloadLength = line - 1;
                     return data[0] == (byte)'-' ? ServerMessageKind.Error : ServerMessageKind.Other;
                 }
 

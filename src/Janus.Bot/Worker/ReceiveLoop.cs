@@ -447,7 +447,7 @@ internal sealed unsafe class ReceiveLoop : IDisposable
 
             case ServerMessageKind.Error:
                 _errors++;
-                LogError($"the server refused: {System.Text.Encoding.UTF8.GetString(payload)}");
+                LogError($"the server refused: {System.Text.Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, 200)])}");
                 if (client.Phase == ClientPhase.Subscribed)
                 {
                     Drop(index);
