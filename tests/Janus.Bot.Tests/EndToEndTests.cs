@@ -97,6 +97,26 @@ public sealed partial class EndToEndTests
     }
 
     [Fact]
+    public async Task Clients_are_spread_over_every_host()
+    {
+        // Two independent servers (no cluster): a publish to the first reaches exactly the clients connected to it.
+        await using JanusTestServer first = await JanusTestServer.StartAsync();
+        await using JanusTestServer second = await JanusTestServer.StartAsync();
+        var options = new BotOptions
+        {
+            Clients = 100,
+            Hosts = [$"{first.TcpEndPoint},{second.TcpEndPoint}"],
+            Timeout = TimeSpan.FromMilliseconds(500),
+        };
+
+        BotReport report = await BotRun.RunAsync(options, TextWriter.Null, null, CancellationToken.None);
+
+        Assert.Equal(100, report.Subscribed);
+        Assert.Equal(50, report.Rounds[0].Good);
+        Assert.Equal(50, report.Rounds[0].Bad);
+    }
+
+    [Fact]
     public async Task Three_hundred_clients_over_two_worker_processes_are_all_good_against_Redis()
     {
         await using RedisServer redis = await RedisServer.StartAsync();

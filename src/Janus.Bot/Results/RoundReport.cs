@@ -45,6 +45,9 @@ internal sealed class RoundReport
 
     public double BotCpuUsPerDelivery { get; set; }
 
+    /// <summary>The kernel's share of <see cref="BotCpuMs"/>.</summary>
+    public double BotSystemCpuMs { get; set; }
+
     public double MinMs { get; set; }
 
     public double MeanMs { get; set; }
@@ -110,6 +113,7 @@ internal sealed class RoundReport
             DeliveryMs = deliveryMs,
             DeliveriesPerSecond = deliveryMs > 0 ? tally.Deliveries / (deliveryMs / 1000.0) : 0,
             BotCpuMs = tally.BotCpuUs / 1000.0,
+            BotSystemCpuMs = tally.BotSystemCpuUs / 1000.0,
             BotCpuUsPerDelivery = tally.Deliveries == 0 ? 0 : (double)tally.BotCpuUs / tally.Deliveries,
             MinMs = latency.MinMicroseconds / 1000.0,
             MeanMs = latency.MeanMicroseconds / 1000.0,

@@ -43,6 +43,9 @@ internal sealed class RoundTally
     /// <summary>CPU time the bot's worker processes spent from arming the round to its end (user + system).</summary>
     public long BotCpuUs { get; set; }
 
+    /// <summary>The part of <see cref="BotCpuUs"/> spent in the kernel (recv, epoll_wait).</summary>
+    public long BotSystemCpuUs { get; set; }
+
     public LatencyStats Latency { get; set; } = LatencyStats.Empty();
 
     public long ExpectedDeliveries => Subscribed * ExpectedPerClient;
@@ -68,6 +71,7 @@ internal sealed class RoundTally
             merged.Disconnected += part.Disconnected;
             merged.Errors += part.Errors;
             merged.BotCpuUs += part.BotCpuUs;
+            merged.BotSystemCpuUs += part.BotSystemCpuUs;
             merged.FirstDeliveryUs = Earliest(merged.FirstDeliveryUs, part.FirstDeliveryUs);
             merged.LastDeliveryUs = Math.Max(merged.LastDeliveryUs, part.LastDeliveryUs);
             merged.DoneUs = Math.Max(merged.DoneUs, part.DoneUs);

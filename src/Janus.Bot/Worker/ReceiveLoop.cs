@@ -70,7 +70,7 @@ internal sealed unsafe class ReceiveLoop : IDisposable
     private long _disconnected;
     private long _firstDeliveryUs;
     private long _lastDeliveryUs;
-    private TaskCompletionSource<RoundTally>? _roundDone;
+    private TaskCompletionSource<(RoundTally Tally, LatencyRecorder Latency)>? _roundDone;
 
     // Since the last report (a round's tally or the stop).
     private long _late;
@@ -154,9 +154,10 @@ internal sealed unsafe class ReceiveLoop : IDisposable
     }
 
     /// <summary>Starts counting a round; completes when every subscribed client got its messages or the window closed.</summary>
-    public Task<RoundTally> ArmAsync(int round, int expectedPerClient, long notBeforeUs, long deadlineUs)
+    /// <remarks>The latencies come back raw: encoding the histogram is left to the caller, outside the round's CPU.</remarks>
+    public Task<(RoundTally Tally, LatencyRecorder Latency)> ArmAsync(int round, int expectedPerClient, long notBeforeUs, long deadlineUs)
     {
-        var done = new TaskCompletionSource<RoundTally>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<(RoundTally, LatencyRecorder)>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() => Arm(round, expectedPerClient, notBeforeUs, deadlineUs, done));
         return done.Task;
     }
@@ -507,7 +508,7 @@ internal sealed unsafe class ReceiveLoop : IDisposable
         }
     }
 
-    private void Arm(int round, int expectedPerClient, long notBeforeUs, long deadlineUs, TaskCompletionSource<RoundTally> done)
+    private void Arm(int round, int expectedPerClient, long notBeforeUs, long deadlineUs, TaskCompletionSource<(RoundTally, LatencyRecorder)> done)
     {
         _round = round;
         _expectedPerClient = expectedPerClient;
@@ -563,12 +564,11 @@ internal sealed unsafe class ReceiveLoop : IDisposable
             FirstDeliveryUs = _firstDeliveryUs,
             LastDeliveryUs = _lastDeliveryUs,
             DoneUs = nowUs,
-            Latency = _recorder.ToStats(),
         };
         _late = 0;
         _duplicates = 0;
         _errors = 0;
-        _roundDone?.TrySetResult(tally);
+        _roundDone?.TrySetResult((tally, _recorder));
         _roundDone = null;
     }
 

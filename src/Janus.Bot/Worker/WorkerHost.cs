@@ -120,8 +120,8 @@ internal sealed class WorkerHost
                         await setup;
                     }
 
-                    TimeSpan cpuAtArm = Environment.CpuUsage.TotalTime;
-                    Task<RoundTally>[] rounds = _loops.Select(l => l.ArmAsync(message.Round, message.ExpectedPerClient, message.NotBeforeUs, message.DeadlineUs)).ToArray();
+                    Environment.ProcessCpuUsage cpuAtArm = Environment.CpuUsage;
+                    Task<(RoundTally, LatencyRecorder)>[] rounds = _loops.Select(l => l.ArmAsync(message.Round, message.ExpectedPerClient, message.NotBeforeUs, message.DeadlineUs)).ToArray();
                     Write(new ControlMessage { Type = ControlMessage.ArmedType, Round = message.Round });
                     _ = ReportRoundAsync(rounds, cpuAtArm);
                     break;
@@ -150,14 +150,23 @@ internal sealed class WorkerHost
         WriteCounts(ControlMessage.ReadyType);
     }
 
-    private async Task ReportRoundAsync(Task<RoundTally>[] rounds, TimeSpan cpuAtArm)
+    private async Task ReportRoundAsync(Task<(RoundTally Tally, LatencyRecorder Latency)>[] rounds, Environment.ProcessCpuUsage cpuAtArm)
     {
         try
         {
-            RoundTally[] tallies = await Task.WhenAll(rounds);
-            RoundTally tally = RoundTally.Merge(tallies);
-            tally.BotCpuUs = (long)(Environment.CpuUsage.TotalTime - cpuAtArm).TotalMicroseconds;
-            Write(new ControlMessage { Type = ControlMessage.ResultType, Round = tally.Round, Tally = tally });
+            (RoundTally Tally, LatencyRecorder Latency)[] parts = await Task.WhenAll(rounds);
+
+            // The round's cost to this process, before the histograms are encoded for the coordinator.
+            Environment.ProcessCpuUsage cpu = Environment.CpuUsage;
+            foreach ((RoundTally tally, LatencyRecorder latency) in parts)
+            {
+                tally.Latency = latency.ToStats();
+            }
+
+            RoundTally merged = RoundTally.Merge(parts.Select(p => p.Tally).ToArray());
+            merged.BotCpuUs = (long)(cpu.TotalTime - cpuAtArm.TotalTime).TotalMicroseconds;
+            merged.BotSystemCpuUs = (long)(cpu.PrivilegedTime - cpuAtArm.PrivilegedTime).TotalMicroseconds;
+            Write(new ControlMessage { Type = ControlMessage.ResultType, Round = merged.Round, Tally = merged });
         }
         catch (IOException ex)
         {
