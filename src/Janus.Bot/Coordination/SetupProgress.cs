@@ -13,7 +13,12 @@ internal static class SetupProgress
     private static readonly TimeSpan LineInterval = TimeSpan.FromSeconds(1);
 
     public static IAnsiConsole CreateConsole() =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Error),
+            // Spectre decides from stdout, but stdout carries the report and is often a file: ask about stderr.
+            Interactive = Console.IsErrorRedirected ? InteractionSupport.No : InteractionSupport.Yes,
+        });
 
     public static Task ShowAsync(IAnsiConsole console, long total, IReadOnlyList<WorkerProcess> workers, Task until)
     {
