@@ -1,13 +1,18 @@
 using System.Text.Json.Serialization;
 using HdrHistogram;
-using HdrHistogram.Utilities;
+using HdrHistogram.Iteration;
 
 namespace Janus.Bot.Results;
 
 /// <summary>
 /// Latencies in a form that crosses process boundaries and merges exactly: count, sum, min, max, the original report's
-/// bucket counts, and the HdrHistogram (compressed, base64) for percentiles.
+/// bucket counts, and the HdrHistogram's recorded buckets for percentiles.
 /// </summary>
+/// <remarks>
+/// The histogram travels as its non-empty buckets, <c>[value, count, value, count, …]</c>, where each value is its
+/// bucket's highest equivalent value, so recording it again lands in the same bucket: the merge is exact. (HdrHistogram's
+/// own compressed encoding failed to decode for a histogram of a million wide-spread values.)
+/// </remarks>
 internal sealed class LatencyStats
 {
     /// <summary>The original's bucket width: 500 ms.</summary>
@@ -29,8 +34,8 @@ internal sealed class LatencyStats
     /// <summary>Bucket i (i &lt; 10) counts latencies in ((i)·500 ms, (i+1)·500 ms]; bucket 10 those above 5 s.</summary>
     public long[] Buckets { get; set; } = new long[BucketCount];
 
-    /// <summary>The HdrHistogram, compressed and base64-encoded.</summary>
-    public string Histogram { get; set; } = "";
+    /// <summary>The HdrHistogram's non-empty buckets: value, count, value, count, …</summary>
+    public long[] Histogram { get; set; } = [];
 
     /// <summary>Which bucket a latency falls in: an edge value belongs to the bucket it ends, as in the original.</summary>
     public static int BucketIndex(long microseconds) =>
@@ -101,25 +106,27 @@ internal sealed class LatencyStats
     {
         if (_histogram is null)
         {
-            byte[] bytes = Convert.FromBase64String(Histogram);
-            _histogram = HistogramEncoding.DecodeFromCompressedByteBuffer(ByteBuffer.Allocate(bytes), LatencyRecorder.HighestTrackableMicroseconds);
+            LongHistogram histogram = LatencyRecorder.NewHistogram();
+            for (int i = 0; i + 1 < Histogram.Length; i += 2)
+            {
+                histogram.RecordValueWithCount(Histogram[i], Histogram[i + 1]);
+            }
+
+            _histogram = histogram;
         }
 
         return _histogram;
     }
 
-    private static string Encode(HistogramBase histogram)
+    private static long[] Encode(HistogramBase histogram)
     {
-        // ByteBuffer exposes no array: read the encoded bytes back one by one (a few hundred, once per round).
-        ByteBuffer buffer = ByteBuffer.Allocate(histogram.GetNeededByteBufferCapacity());
-        int length = histogram.EncodeIntoCompressedByteBuffer(buffer);
-        buffer.Position = 0;
-        byte[] bytes = new byte[length];
-        for (int i = 0; i < length; i++)
+        var pairs = new List<long>();
+        foreach (HistogramIterationValue bucket in histogram.RecordedValues())
         {
-            bytes[i] = buffer.Get();
+            pairs.Add(bucket.ValueIteratedTo);
+            pairs.Add(bucket.CountAtValueIteratedTo);
         }
 
-        return Convert.ToBase64String(bytes);
+        return [.. pairs];
     }
 }
