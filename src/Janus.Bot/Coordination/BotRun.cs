@@ -76,6 +76,7 @@ internal static class BotRun
             report.SetupDoneUnixMs = WallClock.NowMilliseconds();
             report.Subscribed = readies.Sum(r => r.Subscribed);
             report.SetupFailures = readies.Sum(r => r.Failed);
+            report.BotSetupCpuMs = readies.Sum(r => r.CpuUs) / 1000.0;
 
             if (options.Idle > TimeSpan.Zero)
             {

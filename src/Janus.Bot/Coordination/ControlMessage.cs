@@ -9,7 +9,7 @@ namespace Janus.Bot.Coordination;
 /// <remarks>
 /// Coordinator to worker: <c>config</c> (Config), <c>connect</c>, <c>arm</c> (Round, ExpectedPerClient, NotBeforeUs,
 /// DeadlineUs), <c>stop</c>. Worker to coordinator: <c>hello</c>, <c>progress</c> and <c>ready</c> (Connected,
-/// Subscribed, Failed), <c>armed</c> (Round), <c>result</c> (Tally), <c>stopped</c> (Late, Duplicates), <c>error</c> (Message).
+/// Subscribed, Failed; CpuUs in ready), <c>armed</c> (Round), <c>result</c> (Tally), <c>stopped</c> (Late, Duplicates), <c>error</c> (Message).
 /// </remarks>
 internal sealed class ControlMessage
 {
@@ -46,6 +46,9 @@ internal sealed class ControlMessage
     public long Failed { get; set; }
 
     public long Late { get; set; }
+
+    /// <summary>CPU (µs) the worker spent on setup (in <c>ready</c>).</summary>
+    public long CpuUs { get; set; }
 
     public long Duplicates { get; set; }
 

@@ -25,6 +25,9 @@ internal sealed class BotReport
 
     public long Subscribed { get; set; }
 
+    /// <summary>CPU the bot's worker processes spent connecting and subscribing.</summary>
+    public double BotSetupCpuMs { get; set; }
+
     /// <summary>Clients that could not connect or subscribe within the setup timeout.</summary>
     public long SetupFailures { get; set; }
 

@@ -43,7 +43,7 @@ internal static class ReportWriter
         // The original's "run" counts from the bot's start, so it includes the setup.
         ClassicReport.Write(writer, report.SetupMs, round.Good, round.Bad, report.SetupMs + round.RunMs, round.Latency);
         writer.WriteLine(Invariant($"p50: {round.P50Ms:F4}ms, p90: {round.P90Ms:F4}ms, p99: {round.P99Ms:F4}ms, p99.9: {round.P999Ms:F4}ms, mean: {round.MeanMs:F4}ms"));
-        writer.WriteLine(Invariant($"lost: {round.Lost}, late: {round.Late}, duplicates: {round.Duplicates}, disconnected: {round.Disconnected}, errors: {round.Errors}, setup failures: {report.SetupFailures}"));
+        writer.WriteLine(Invariant($"lost: {round.Lost}, late: {round.Late}, duplicates: {round.Duplicates}, disconnected: {round.Disconnected}, errors: {round.Errors}, setup failures: {report.SetupFailures}, bot setup cpu: {report.BotSetupCpuMs:F0}ms"));
         writer.WriteLine(Invariant($"deliveries: {round.Deliveries}/{round.ExpectedDeliveries} in {round.DeliveryMs:F2}ms, {round.DeliveriesPerSecond:F0}/s, bot cpu: {round.BotCpuMs:F1}ms ({round.BotCpuUsPerDelivery:F2}us per delivery, {round.BotSystemCpuMs:F1}ms in the kernel)"));
     }
 }

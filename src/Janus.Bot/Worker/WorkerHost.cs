@@ -139,6 +139,7 @@ internal sealed class WorkerHost
 
     private async Task RunSetupAsync()
     {
+        TimeSpan cpuAtStart = Environment.CpuUsage.TotalTime;
         Task all = Task.WhenAll(_loops.Select(l => l.SetupAsync(TimeSpan.FromMilliseconds(_config.SetupTimeoutMs))));
         while (!all.IsCompleted)
         {
@@ -147,7 +148,7 @@ internal sealed class WorkerHost
         }
 
         await all;
-        WriteCounts(ControlMessage.ReadyType);
+        WriteCounts(ControlMessage.ReadyType, (long)(Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds);
     }
 
     private async Task ReportRoundAsync(Task<(RoundTally Tally, LatencyRecorder Latency)>[] rounds, Environment.ProcessCpuUsage cpuAtArm)
@@ -186,7 +187,7 @@ internal sealed class WorkerHost
         return (late, duplicates);
     }
 
-    private void WriteCounts(string type)
+    private void WriteCounts(string type, long cpuUs = 0)
     {
         long connected = 0, subscribed = 0, failed = 0;
         foreach (ReceiveLoop loop in _loops)
@@ -196,7 +197,7 @@ internal sealed class WorkerHost
             failed += loop.Failed;
         }
 
-        Write(new ControlMessage { Type = type, Connected = connected, Subscribed = subscribed, Failed = failed });
+        Write(new ControlMessage { Type = type, Connected = connected, Subscribed = subscribed, Failed = failed, CpuUs = cpuUs });
     }
 
     private async Task<ControlMessage?> ReadAsync()
