@@ -2,14 +2,20 @@ namespace Janus.Server.Fanout;
 
 /// <summary>
 /// A slice of a topic's subscribers with its own lock, so that a burst of subscribes to one topic from many
-/// connections does not queue up on a single lock. Dense array, swap-remove, grows by doubling: no copy per subscribe.
+/// connections does not queue up on a single lock. Dense arrays, swap-remove, grow by doubling: no copy per
+/// subscribe.
 /// </summary>
+/// <remarks>
+/// The queues are kept in an array of their own, beside the subscriptions that remember their slots: fan-out walks
+/// only the queues, so reaching a subscriber's queue costs no detour through its subscription object.
+/// </remarks>
 internal sealed class TopicStripe
 {
     private const int InitialCapacity = 4;
 
     private readonly Lock _lock = new();
-    private Subscription[] _items = [];
+    private Subscription[] _subscriptions = [];
+    private OutboundQueue[] _queues = [];
     private int _count;
 
     public int Count => Volatile.Read(ref _count);
@@ -18,13 +24,16 @@ internal sealed class TopicStripe
     {
         lock (_lock)
         {
-            if (_count == _items.Length)
+            if (_count == _subscriptions.Length)
             {
-                Array.Resize(ref _items, Math.Max(InitialCapacity, _items.Length * 2));
+                int capacity = Math.Max(InitialCapacity, _subscriptions.Length * 2);
+                Array.Resize(ref _subscriptions, capacity);
+                Array.Resize(ref _queues, capacity);
             }
 
             subscription.Slot = _count;
-            _items[_count] = subscription;
+            _subscriptions[_count] = subscription;
+            _queues[_count] = subscription.Queue;
             Volatile.Write(ref _count, _count + 1);
         }
     }
@@ -40,15 +49,18 @@ internal sealed class TopicStripe
             }
 
             int last = _count - 1;
-            Subscription moved = _items[last];
-            _items[slot] = moved;
+            Subscription moved = _subscriptions[last];
+            _subscriptions[slot] = moved;
+            _queues[slot] = moved.Queue;
             moved.Slot = slot;
-            _items[last] = null!;
+            _subscriptions[last] = null!;
+            _queues[last] = null!;
             subscription.Slot = -1;
             Volatile.Write(ref _count, last);
-            if (_items.Length > 64 && last < _items.Length / 4)
+            if (_subscriptions.Length > 64 && last < _subscriptions.Length / 4)
             {
-                Array.Resize(ref _items, _items.Length / 2);
+                Array.Resize(ref _subscriptions, _subscriptions.Length / 2);
+                Array.Resize(ref _queues, _queues.Length / 2);
             }
         }
     }
@@ -62,12 +74,12 @@ internal sealed class TopicStripe
         lock (_lock)
         {
             int count = _count;
-            Subscription[] items = _items;
+            OutboundQueue[] queues = _queues;
             message.AddReferences(count);
             subscribers += count;
             for (int i = 0; i < count; i++)
             {
-                EnqueueResult result = items[i].Queue.TryEnqueue(message);
+                EnqueueResult result = queues[i].TryEnqueue(message);
                 if (result == EnqueueResult.Queued)
                 {
                     delivered++;

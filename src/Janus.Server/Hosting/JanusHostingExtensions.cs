@@ -120,6 +120,7 @@ public static class JanusHostingExtensions
         services.TryAddSingleton<SessionRegistry>();
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<TrustedNetworks>();
+        services.TryAddSingleton(sp => new SendScheduler(sp.GetRequiredService<IOptions<JanusOptions>>().Value.Tcp.SendThreads));
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<JanusEndpoints>();
         services.TryAddSingleton<IClusterStatus, SingleNodeStatus>();

@@ -26,6 +26,12 @@ public sealed class TcpOptions
     public int Backlog { get; set; } = 4096;
 
     /// <summary>
+    /// Threads that write queued messages to clients, for every transport (see <c>SendScheduler</c>); 0 means one
+    /// per processor. Defaults to 0.
+    /// </summary>
+    public int SendThreads { get; set; }
+
+    /// <summary>
     /// Run socket and pipe continuations inline instead of hopping to the thread pool (Kestrel's
     /// <c>UnsafePreferInlineScheduling</c>). Saves a thread hop per send and per receive; safe here because no Janus
     /// code blocks on those threads. Defaults to true.

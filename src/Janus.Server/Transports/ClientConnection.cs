@@ -14,15 +14,15 @@ namespace Janus.Server.Transports;
 /// transport's <see cref="PipeWriter"/>, the close sequence, and the heartbeat checks.
 /// </summary>
 /// <remarks>
-/// <para>The send loop is not a loop that waits: the connection is an <see cref="IThreadPoolWorkItem"/> queued when
-/// its queue goes from idle to busy. Each run takes a batch (up to 64 messages or 64 KiB), copies the frames into
+/// <para>The send loop is not a loop that waits: the connection is handed to the <see cref="SendScheduler"/> when
+/// its queue goes from idle to busy. Each run takes a batch (up to 64 KiB), copies the frames into
 /// the pipe and flushes once, so everything queued since the last write leaves in one write. Only a flush that does
 /// not complete at once (the socket is full) costs an await; the idle path allocates nothing.</para>
 /// <para>Only the drain touches the pipe writer, including its completion, so no lock guards it.</para>
 /// <para>Closing: <see cref="BeginClose"/> stops the reader, lets the drain send what is queued plus an optional
 /// error frame, completes the output, and arms a deadline after which the heartbeat sweep aborts the transport.</para>
 /// </remarks>
-public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
+public abstract class ClientConnection : IOutboundSink
 {
     // The byte cap decides; this only bounds the thread-static batch array.
     private const int MaxBatchMessages = 1024;
@@ -218,7 +218,7 @@ public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
     }
 
     /// <inheritdoc />
-    void IOutboundSink.OnDataAvailable() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    void IOutboundSink.OnDataAvailable() => Services.Senders.Schedule(this);
 
     /// <inheritdoc />
     void IOutboundSink.OnOverflow()
@@ -228,8 +228,8 @@ public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
         BeginClose(ProtocolError.SlowConsumer, sendErrorFrame: true);
     }
 
-    /// <summary>One run of the drain, on a thread-pool thread.</summary>
-    void IThreadPoolWorkItem.Execute()
+    /// <summary>One run of the drain, on a sender thread (<see cref="SendScheduler"/>).</summary>
+    internal void RunDrain()
     {
         try
         {
@@ -237,7 +237,7 @@ public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
         }
         catch (Exception ex)
         {
-            // A bug here must cost one connection, never the process (an exception escaping a work item would).
+            // A bug here must cost one connection, never the process (an exception escaping a sender thread would).
             Log.ConnectionFailed(Services.Logger, Session.Id, ex);
             Abort();
             OutputGone();
@@ -322,8 +322,8 @@ public abstract class ClientConnection : IOutboundSink, IThreadPoolWorkItem
             return;
         }
 
-        // Keep draining from a fresh thread-pool item rather than the socket's completion thread.
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        // Keep draining on a sender thread rather than the socket's completion thread.
+        Services.Senders.Schedule(this);
     }
 
     private static void ReleaseBatch(OutboundMessage?[] batch, int taken)

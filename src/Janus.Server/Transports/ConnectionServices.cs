@@ -23,6 +23,7 @@ public sealed class ConnectionServices
         JanusClock clock,
         JanusMetrics metrics,
         TrustedNetworks trusted,
+        SendScheduler senders,
         ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +35,7 @@ public sealed class ConnectionServices
         Clock = clock;
         Metrics = metrics;
         Trusted = trusted;
+        Senders = senders;
         Logger = loggerFactory.CreateLogger("Janus.Connections");
         FlashPolicy = OutboundMessage.FromTcpBytes(Encoding.UTF8.GetBytes(Options.FlashPolicy.Policy + "\0"));
         CloseTimeoutUnits = clock.ToTimestampUnits(Options.Limits.CloseTimeout);
@@ -52,6 +54,9 @@ public sealed class ConnectionServices
     public JanusMetrics Metrics { get; }
 
     public TrustedNetworks Trusted { get; }
+
+    /// <summary>The threads that run connection drains.</summary>
+    public SendScheduler Senders { get; }
 
     public ILogger Logger { get; }
 
