@@ -259,19 +259,20 @@ public sealed class JanusClient : IAsyncDisposable
         return WriteFrameAsync(new PublishFrame<RawJsonData>(keyword: false, topic, eventName, messageId, new RawJsonData(utf8JsonData)), ack: null, WriteKind.Command, cancellationToken);
     }
 
-    /// <inheritdoc cref="PublishAsync(string, string?, string?, ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// <inheritdoc cref="PublishAsync(string, string?, string?, ReadOnlyMemory{byte}, CancellationToken)" path="/summary"/>
     /// <param name="topic">The topic to publish to; not empty.</param>
     /// <param name="eventName">The <c>event</c> (a JSON string, or null).</param>
     /// <param name="messageId">The <c>message_id</c> (a JSON string, or null).</param>
     /// <param name="data">The <c>data</c>: any JSON value.</param>
     /// <param name="cancellationToken">Cancels waiting for the connection's write turn; a frame once started is written whole.</param>
+    /// <exception cref="JanusConnectionClosedException">The connection has ended.</exception>
     public ValueTask PublishAsync(string topic, string? eventName, string? messageId, JsonElement data, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         return WriteFrameAsync(new PublishFrame<ElementJsonData>(keyword: false, topic, eventName, messageId, new ElementJsonData(data)), ack: null, WriteKind.Command, cancellationToken);
     }
 
-    /// <inheritdoc cref="PublishAsync(string, string?, string?, ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// <inheritdoc cref="PublishAsync(string, string?, string?, ReadOnlyMemory{byte}, CancellationToken)" path="/summary"/>
     /// <typeparam name="T">The type of the data.</typeparam>
     /// <param name="topic">The topic to publish to; not empty.</param>
     /// <param name="eventName">The <c>event</c> (a JSON string, or null).</param>
@@ -279,6 +280,7 @@ public sealed class JanusClient : IAsyncDisposable
     /// <param name="data">The <c>data</c>, serialized straight into the frame.</param>
     /// <param name="dataTypeInfo">How to serialize it (from a source-generated <c>JsonSerializerContext</c>).</param>
     /// <param name="cancellationToken">Cancels waiting for the connection's write turn; a frame once started is written whole.</param>
+    /// <exception cref="JanusConnectionClosedException">The connection has ended.</exception>
     public ValueTask PublishAsync<T>(string topic, string? eventName, string? messageId, T data, JsonTypeInfo<T> dataTypeInfo, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
@@ -308,7 +310,7 @@ public sealed class JanusClient : IAsyncDisposable
         return PublishOnceCoreAsync(endPoint, new PublishFrame<RawJsonData>(keyword: true, topic, eventName, messageId, new RawJsonData(utf8JsonData)), options, cancellationToken);
     }
 
-    /// <inheritdoc cref="PublishOnceAsync(EndPoint, string, string?, string?, ReadOnlyMemory{byte}, JanusClientOptions?, CancellationToken)"/>
+    /// <inheritdoc cref="PublishOnceAsync(EndPoint, string, string?, string?, ReadOnlyMemory{byte}, JanusClientOptions?, CancellationToken)" path="/summary"/>
     /// <param name="endPoint">The server.</param>
     /// <param name="topic">The topic to publish to; not empty.</param>
     /// <param name="eventName">The <c>event</c> (a JSON string, or null).</param>
@@ -316,13 +318,15 @@ public sealed class JanusClient : IAsyncDisposable
     /// <param name="data">The <c>data</c>: any JSON value.</param>
     /// <param name="options">Connection settings; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the whole exchange.</param>
+    /// <exception cref="JanusProtocolException">The server refused the publish.</exception>
+    /// <exception cref="TimeoutException">The server did not greet, or did not close, within <see cref="JanusClientOptions.ConnectTimeout"/>.</exception>
     public static Task PublishOnceAsync(EndPoint endPoint, string topic, string? eventName, string? messageId, JsonElement data, JanusClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         return PublishOnceCoreAsync(endPoint, new PublishFrame<ElementJsonData>(keyword: true, topic, eventName, messageId, new ElementJsonData(data)), options, cancellationToken);
     }
 
-    /// <inheritdoc cref="PublishOnceAsync(EndPoint, string, string?, string?, ReadOnlyMemory{byte}, JanusClientOptions?, CancellationToken)"/>
+    /// <inheritdoc cref="PublishOnceAsync(EndPoint, string, string?, string?, ReadOnlyMemory{byte}, JanusClientOptions?, CancellationToken)" path="/summary"/>
     /// <typeparam name="T">The type of the data.</typeparam>
     /// <param name="endPoint">The server.</param>
     /// <param name="topic">The topic to publish to; not empty.</param>
@@ -332,6 +336,8 @@ public sealed class JanusClient : IAsyncDisposable
     /// <param name="dataTypeInfo">How to serialize it (from a source-generated <c>JsonSerializerContext</c>).</param>
     /// <param name="options">Connection settings; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the whole exchange.</param>
+    /// <exception cref="JanusProtocolException">The server refused the publish.</exception>
+    /// <exception cref="TimeoutException">The server did not greet, or did not close, within <see cref="JanusClientOptions.ConnectTimeout"/>.</exception>
     public static Task PublishOnceAsync<T>(EndPoint endPoint, string topic, string? eventName, string? messageId, T data, JsonTypeInfo<T> dataTypeInfo, JanusClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
@@ -772,6 +778,12 @@ public sealed class JanusClient : IAsyncDisposable
     private ValueTask<bool> HandleMessage(in ReadOnlySequence<byte> message, DateTimeOffset receivedAt)
     {
         long length = message.Length;
+        if (length == 0)
+        {
+            // Two delimiters in a row: nothing to act on.
+            return new ValueTask<bool>(false);
+        }
+
         if (length <= 4)
         {
             Span<byte> keyword = stackalloc byte[4];

@@ -76,7 +76,8 @@ public sealed class JanusClientOptions
     /// <summary>
     /// Takes every delivered message as raw bytes on the receive loop instead of <see cref="JanusClient.Messages"/>:
     /// no allocation per message, for load tools and relays. The handler must be quick and must not block; while
-    /// it runs the client reads nothing else. Defaults to none.
+    /// it runs the client reads nothing else. If it throws, the connection is closed with a
+    /// <see cref="JanusConnectionClosedException"/> whose inner exception is the handler's. Defaults to none.
     /// </summary>
     public JanusRawMessageHandler? RawMessageHandler { get; set; }
 
