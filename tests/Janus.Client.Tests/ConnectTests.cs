@@ -46,8 +46,10 @@ public sealed class ConnectTests
         await using JanusClient client = await server.ConnectClientAsync();
         await client.SubscribeAsync("events").Within();
 
-        // The prefix, then the subscribe frame alone: the ACK proves the server has read everything before it.
+        // The prefix, then the subscribe frame alone (the server counts a read's bytes just after handling it, so the
+        // ACK can overtake the count: wait for it, then check nothing more came).
         long subscribeFrame = "{\"action\":\"subscribe\",\"data\":\"events\"}\0".Length;
+        await server.WaitForBytesReceivedAsync(ServerExtensions.PrefixBytes + subscribeFrame);
         Assert.Equal(ServerExtensions.PrefixBytes + subscribeFrame, server.Metrics().BytesReceived);
     }
 
@@ -59,6 +61,7 @@ public sealed class ConnectTests
         await client.SubscribeAsync("events").Within();
 
         long subscribeFrame = "{\"action\":\"subscribe\",\"data\":\"events\"}\0".Length;
+        await server.WaitForBytesReceivedAsync((2 * ServerExtensions.PrefixBytes) + subscribeFrame);
         Assert.Equal((2 * ServerExtensions.PrefixBytes) + subscribeFrame, server.Metrics().BytesReceived);
     }
 
@@ -69,7 +72,9 @@ public sealed class ConnectTests
         await using JanusClient client = await server.ConnectClientAsync(new JanusClientOptions { RegularSocketPrefix = RegularSocketPrefixMode.None });
         await client.SubscribeAsync("events").Within();
 
-        Assert.Equal("{\"action\":\"subscribe\",\"data\":\"events\"}\0".Length, server.Metrics().BytesReceived);
+        long subscribeFrame = "{\"action\":\"subscribe\",\"data\":\"events\"}\0".Length;
+        await server.WaitForBytesReceivedAsync(subscribeFrame);
+        Assert.Equal(subscribeFrame, server.Metrics().BytesReceived);
     }
 
     [Fact]
@@ -125,21 +130,36 @@ public sealed class ConnectTests
 
         Task<JanusClient> connect = JanusClient.ConnectAsync(silent.LocalEndpoint, cancellationToken: cts.Token);
         using Socket accepted = await silent.AcceptSocketAsync().WaitAsync(TestTimeouts.Await);
+
+        // Once the prefix has arrived the client is waiting for the greeting.
+        byte[] prefix = "<regular-socket/>\0"u8.ToArray();
+        Assert.Equal(prefix, await ReceiveUntilClosedOrAsync(accepted, prefix.Length));
         Assert.False(connect.IsCompleted);
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connect.WaitAsync(TestTimeouts.Await));
 
-        // The half-made client let go of its socket: the peer sees the end of the stream (after the prefix).
-        var buffer = new byte[64];
-        int total = 0;
-        int read;
-        while ((read = await accepted.ReceiveAsync(buffer.AsMemory(total), SocketFlags.None).AsTask().WaitAsync(TestTimeouts.Await)) > 0)
+        // The half-made client let go of its socket: the peer sees the end of the stream.
+        Assert.Empty(await ReceiveUntilClosedOrAsync(accepted, int.MaxValue));
+    }
+
+    /// <summary>Receives until <paramref name="count"/> bytes arrived or the peer closed.</summary>
+    private static async Task<byte[]> ReceiveUntilClosedOrAsync(Socket socket, int count)
+    {
+        var received = new List<byte>();
+        var buffer = new byte[256];
+        while (received.Count < count)
         {
-            total += read;
+            int read = await socket.ReceiveAsync(buffer, SocketFlags.None).WaitAsync(TestTimeouts.Await);
+            if (read == 0)
+            {
+                break;
+            }
+
+            received.AddRange(buffer.AsSpan(0, read));
         }
 
-        Assert.Equal("<regular-socket/>\0"u8.ToArray(), buffer[..total]);
+        return [.. received];
     }
 
     [Fact]

@@ -74,15 +74,17 @@ public sealed class HeartbeatTests
         clientTime.Advance(interval);
         await server.WaitForBytesReceivedAsync(ServerExtensions.PrefixBytes + pingBytes);
 
-        // A command counts as activity: the next tick stays quiet, the one after pings again. The subscribes' ACKs
-        // prove what the server had read at each point.
+        // A command counts as activity: the next tick stays quiet, the one after pings again. Each subscribe's ACK
+        // means the server has read everything sent before it, so the byte count then shows exactly what went out.
         await client.SubscribeAsync("a").Within();
         long afterSubscribe = ServerExtensions.PrefixBytes + pingBytes + subscribeBytes;
+        await server.WaitForBytesReceivedAsync(afterSubscribe);
         Assert.Equal(afterSubscribe, metrics.BytesReceived);
         clientTime.Advance(interval);
         clientTime.Advance(interval);
         await server.WaitForBytesReceivedAsync(afterSubscribe + pingBytes);
         await client.SubscribeAsync("a").Within();
+        await server.WaitForBytesReceivedAsync(afterSubscribe + pingBytes + subscribeBytes);
         Assert.Equal(afterSubscribe + pingBytes + subscribeBytes, metrics.BytesReceived);
     }
 }
