@@ -293,6 +293,10 @@ public sealed class JanusClient : IAsyncDisposable
     /// <c>{"topic":T,"event":E,"message_id":M,"data":D}</c>, ends its side of the stream, and completes when the
     /// server has closed the connection (which it does once it has taken the publish).
     /// </summary>
+    /// <remarks>
+    /// The protocol has no acknowledgement for a publish: a refusal comes as an error frame (and throws), but a server
+    /// that closes without one, e.g. while shutting down, is indistinguishable from one that took the publish.
+    /// </remarks>
     /// <param name="endPoint">The server.</param>
     /// <param name="topic">The topic to publish to; not empty.</param>
     /// <param name="eventName">The <c>event</c> (a JSON string, or null).</param>
@@ -397,7 +401,15 @@ public sealed class JanusClient : IAsyncDisposable
         {
             // The server closes after a publish, and here that is the success the caller waits for.
             client._expectingClose = true;
-            await client.WriteFrameAsync(frame, ack: null, WriteKind.Command, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await client.WriteFrameAsync(frame, ack: null, WriteKind.Command, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // The close counted as expected, but it came before the publish went out.
+                throw new JanusConnectionClosedException("The Janus server closed the connection before the publish was sent.", ex);
+            }
 
             // The original bot closed right after its publish; the end of stream also ends the body for a server
             // that waits for it before taking a body without a NUL.
