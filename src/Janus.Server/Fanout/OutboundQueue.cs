@@ -174,11 +174,20 @@ public sealed class OutboundQueue
         Enter();
         try
         {
-            if (!ReferenceEquals(sink, _sink) || _state is QueueState.Closed or QueueState.Overflowed)
+            if (!ReferenceEquals(sink, _sink) || _state == QueueState.Closed)
             {
-                // Overflowed stays as it is so that CloseGracefully can still schedule the sink's final drain.
                 _drainScheduled = false;
                 return DrainStatus.Closed;
+            }
+
+            if (_state == QueueState.Overflowed)
+            {
+                // The overflowing enqueue is about to call OnOverflow, which sets the error frame and then calls
+                // CloseGracefully. Answering Closed here let a running drain finish the output before the error
+                // frame was set (the client saw a bare close instead of slow_consumer). Stop instead: CloseGracefully
+                // schedules the final drain, which writes the error frame.
+                _drainScheduled = false;
+                return DrainStatus.Idle;
             }
 
             if (_count == 0)

@@ -1,0 +1,8 @@
+namespace Janus.Client.Framing;
+
+/// <summary>One client-to-server frame, written whole into a <see cref="CommandWriter"/> before any byte reaches the socket.</summary>
+internal interface IClientFrame
+{
+    /// <summary>Writes the frame, delimiter included.</summary>
+    void WriteTo(CommandWriter writer);
+}

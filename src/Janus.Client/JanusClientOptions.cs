@@ -1,0 +1,106 @@
+using System.Net;
+using System.Threading.Channels;
+
+namespace Janus.Client;
+
+/// <summary>How a <see cref="JanusClient"/> connects, buffers and keeps its connection alive.</summary>
+public sealed class JanusClientOptions
+{
+    /// <summary>The defaults, shared (do not change them).</summary>
+    internal static readonly JanusClientOptions Default = new();
+
+    /// <summary>
+    /// The local address to bind before connecting, e.g. <c>127.0.0.2</c>: a load tool spreads its connections over
+    /// several source addresses because each runs out of ephemeral ports near 28,000. Defaults to none (the system
+    /// picks).
+    /// </summary>
+    public IPAddress? LocalAddress { get; set; }
+
+    /// <summary>
+    /// How long <see cref="JanusClient.ConnectAsync(EndPoint, JanusClientOptions?, CancellationToken)"/> may take,
+    /// TCP connect and greeting together, before it throws <see cref="TimeoutException"/>. Defaults to 10 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>When to send the <c>&lt;regular-socket/&gt;</c> prefix. Defaults to <see cref="RegularSocketPrefixMode.OnConnect"/>.</summary>
+    public RegularSocketPrefixMode RegularSocketPrefix { get; set; } = RegularSocketPrefixMode.OnConnect;
+
+    /// <summary>
+    /// How many received messages <see cref="JanusClient.Messages"/> buffers before <see cref="MessageBufferFullMode"/>
+    /// applies. Defaults to 1,024.
+    /// </summary>
+    public int MessageBufferCapacity { get; set; } = 1024;
+
+    /// <summary>
+    /// What happens when the message buffer is full. Defaults to <see cref="BoundedChannelFullMode.Wait"/>: nothing
+    /// is lost, the client stops reading the socket until the application catches up, TCP pushes back, and the
+    /// server, whose per-connection queue is bounded, eventually closes the connection as a slow consumer
+    /// (<c>slow_consumer</c>). While it waits the client also reads no <c>ACK</c> and answers no <c>PING</c>, so
+    /// read the stream concurrently with <see cref="JanusClient.SubscribeAsync"/>. The drop modes never stop
+    /// reading; <see cref="JanusClient.DroppedMessages"/> counts what they drop.
+    /// </summary>
+    public BoundedChannelFullMode MessageBufferFullMode { get; set; } = BoundedChannelFullMode.Wait;
+
+    /// <summary>
+    /// Answer each server <c>PING</c> with <c>PONG</c>, which the server counts as proof of life. Defaults to true;
+    /// turn it off only to test a server's liveness checks.
+    /// </summary>
+    public bool AnswerPings { get; set; } = true;
+
+    /// <summary>
+    /// Send <c>PING</c> when the client has written nothing for this long, so that a server with a shorter silence
+    /// timeout than its ping interval keeps the connection, and so that a dead peer surfaces as a write error.
+    /// Defaults to none: the server's own <c>PING</c>s, answered with <c>PONG</c>, already keep the connection.
+    /// </summary>
+    public TimeSpan? HeartbeatInterval { get; set; }
+
+    /// <summary>
+    /// How long <see cref="JanusClient.DisposeAsync"/> waits for the server to close its side after the client
+    /// closed its own, before it drops the connection. Defaults to 2 s.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The longest server message accepted; a server that sends more without a delimiter is cut off with
+    /// <see cref="JanusConnectionClosedException"/>, so a broken peer cannot make the client buffer without bound.
+    /// Defaults to 1 MiB (Janus's own messages are bounded by its 64 KiB frame limit).
+    /// </summary>
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// The smallest buffer a socket read uses. Idle connections hold none (the client waits with a zero-byte read).
+    /// Defaults to 4 KiB.
+    /// </summary>
+    public int ReceiveBufferSize { get; set; } = 4096;
+
+    /// <summary>
+    /// Takes every delivered message as raw bytes on the receive loop instead of <see cref="JanusClient.Messages"/>:
+    /// no allocation per message, for load tools and relays. The handler must be quick and must not block; while
+    /// it runs the client reads nothing else. If it throws, the connection is closed with a
+    /// <see cref="JanusConnectionClosedException"/> whose inner exception is the handler's. Defaults to none.
+    /// </summary>
+    public JanusRawMessageHandler? RawMessageHandler { get; set; }
+
+    /// <summary>
+    /// The clock for <see cref="JanusMessage.ReceivedAt"/> and the heartbeat timer. Defaults to
+    /// <see cref="TimeProvider.System"/>; tests inject a fake one. The connect and close timeouts always run on
+    /// real time: they guard against a real network.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Throws if a setting is out of range.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero, nameof(ConnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(CloseTimeout, TimeSpan.Zero, nameof(CloseTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MessageBufferCapacity, 1, nameof(MessageBufferCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 16, nameof(MaxMessageBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReceiveBufferSize, 256, nameof(ReceiveBufferSize));
+        if (HeartbeatInterval is { } heartbeat)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(heartbeat, TimeSpan.Zero, nameof(HeartbeatInterval));
+        }
+
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+    }
+}

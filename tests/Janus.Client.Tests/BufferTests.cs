@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using Janus.Client.Tests.Support;
+using Janus.Testing;
+
+namespace Janus.Client.Tests;
+
+public sealed class BufferTests
+{
+    [Fact]
+    public async Task Drop_oldest_keeps_the_newest_messages_and_counts_the_dropped()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using JanusClient subscriber = await server.ConnectClientAsync(new JanusClientOptions
+        {
+            MessageBufferCapacity = 2,
+            MessageBufferFullMode = BoundedChannelFullMode.DropOldest,
+        });
+        await using JanusClient publisher = await server.ConnectClientAsync();
+        await subscriber.SubscribeAsync("events").Within();
+
+        for (int i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync("events", "e", i.ToString(CultureInfo.InvariantCulture), "1"u8.ToArray()).Within();
+        }
+
+        // Barriers: the publisher's ACK proves its publishes were fanned out; the subscriber's then comes after them.
+        await publisher.SubscribeAsync("barrier").Within();
+        await subscriber.SubscribeAsync("barrier").Within();
+
+        Assert.Equal(8, subscriber.DroppedMessages);
+        Assert.True(subscriber.TryReadMessage(out JanusMessage? first));
+        Assert.True(subscriber.TryReadMessage(out JanusMessage? second));
+        Assert.False(subscriber.TryReadMessage(out _));
+        Assert.Equal(("8", "9"), (first.MessageId, second.MessageId));
+    }
+
+    [Fact]
+    public async Task A_raw_handler_gets_each_delivery_as_bytes_and_the_stream_stays_empty()
+    {
+        var raw = new ConcurrentQueue<(string Text, DateTimeOffset ReceivedAt)>();
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using JanusClient subscriber = await server.ConnectClientAsync(new JanusClientOptions
+        {
+            RawMessageHandler = (message, receivedAt) => raw.Enqueue((Encoding.UTF8.GetString(message), receivedAt)),
+        });
+        await using JanusClient publisher = await server.ConnectClientAsync();
+        await subscriber.SubscribeAsync("events").Within();
+
+        for (int i = 0; i < 3; i++)
+        {
+            await publisher.PublishAsync("events", "e", i.ToString(CultureInfo.InvariantCulture), "{\"k\":true}"u8.ToArray()).Within();
+        }
+
+        await publisher.SubscribeAsync("barrier").Within();
+        await subscriber.SubscribeAsync("barrier").Within();
+
+        Assert.Equal(3, raw.Count);
+        int expected = 0;
+        foreach ((string text, DateTimeOffset receivedAt) in raw)
+        {
+            Assert.Matches($$"""^\{"timestamp":\[\d+,\d+,\d+\],"topic":"events","event":"e","message_id":"{{expected}}","data":\{"k":true\}\}$""", text);
+            Assert.True(JanusMessage.TryParse(Encoding.UTF8.GetBytes(text), receivedAt, out JanusMessage? parsed));
+            Assert.InRange(parsed.Latency, TimeSpan.Zero, TimeSpan.FromSeconds(10));
+            expected++;
+        }
+
+        Assert.False(subscriber.TryReadMessage(out _));
+    }
+
+    [Fact]
+    public async Task Wait_mode_holds_back_reading_until_the_application_catches_up_and_loses_nothing()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using JanusClient subscriber = await server.ConnectClientAsync(new JanusClientOptions { MessageBufferCapacity = 1 });
+        await using JanusClient publisher = await server.ConnectClientAsync();
+        await subscriber.SubscribeAsync("events").Within();
+
+        for (int i = 0; i < 50; i++)
+        {
+            await publisher.PublishAsync("events", "e", i.ToString(CultureInfo.InvariantCulture), "1"u8.ToArray()).Within();
+        }
+
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), (await subscriber.NextAsync()).MessageId);
+        }
+
+        Assert.Equal(0, subscriber.DroppedMessages);
+    }
+}
