@@ -4,7 +4,7 @@ namespace Janus.Benchmarks;
 
 /// <summary>
 /// Stands in for a connection's send loop without a socket: told that its queue has data, it puts itself on a ready
-/// list (as the real connection queues itself on the thread pool); the benchmark then drains every ready queue with
+/// list (as the real connection queues itself on a sender thread); the benchmark then drains every ready queue with
 /// <see cref="OutboundQueue.DequeueBatch"/> and releases what it took, which is all a send loop does besides writing.
 /// </summary>
 internal sealed class InMemorySink : IOutboundSink
@@ -27,6 +27,8 @@ internal sealed class InMemorySink : IOutboundSink
     public long BytesDrained { get; private set; }
 
     public void OnDataAvailable() => _ready.Add(this);
+
+    public void DrainInline() => Drain();
 
     public void OnOverflow() => throw new InvalidOperationException("A benchmark queue overflowed: the drain is not keeping up.");
 

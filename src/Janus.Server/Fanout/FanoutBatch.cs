@@ -16,6 +16,12 @@ public readonly struct FanoutBatch : IDisposable
     /// <summary>Message bytes published under a scope before its notifications are flushed early.</summary>
     public const int MaxDeferredBytes = 64 * 1024;
 
+    /// <summary>
+    /// At most this many deferred drains run inline on the scope's own thread when it closes (a reader answering
+    /// its own client); more are handed to the sender threads.
+    /// </summary>
+    public const int MaxInlineDrains = 2;
+
     [ThreadStatic]
     private static IOutboundSink?[]? t_pending;
 
@@ -86,11 +92,19 @@ public readonly struct FanoutBatch : IDisposable
 
         IOutboundSink?[] pending = t_pending!;
         t_count = 0;
+        bool inline = count <= MaxInlineDrains;
         for (int i = 0; i < count; i++)
         {
             IOutboundSink sink = pending[i]!;
             pending[i] = null;
-            sink.OnDataAvailable();
+            if (inline)
+            {
+                sink.DrainInline();
+            }
+            else
+            {
+                sink.OnDataAvailable();
+            }
         }
     }
 }

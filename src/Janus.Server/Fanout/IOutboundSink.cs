@@ -13,6 +13,12 @@ public interface IOutboundSink
     /// </summary>
     void OnDataAvailable();
 
+    /// <summary>
+    /// Like <see cref="OnDataAvailable"/>, but the drain runs now on the calling thread: for a handful of queues (a
+    /// connection's own greeting or ACK) waking another thread costs more than the write itself.
+    /// </summary>
+    void DrainInline();
+
     /// <summary>The queue passed its bound: the client is a slow consumer. Called once.</summary>
     void OnOverflow();
 }

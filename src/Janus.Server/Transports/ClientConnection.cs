@@ -85,6 +85,9 @@ public abstract class ClientConnection : IOutboundSink
         Services.Metrics.ConnectionOpened(Kind);
         Log.ConnectionOpened(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), RemoteEndPoint);
         Session.Queue.Attach(this);
+
+        // Sent from this thread, which is awake anyway, rather than by waking a sender thread.
+        using FanoutBatch batch = FanoutBatch.Begin();
         Send(greeting);
     }
 
@@ -219,6 +222,9 @@ public abstract class ClientConnection : IOutboundSink
 
     /// <inheritdoc />
     void IOutboundSink.OnDataAvailable() => Services.Senders.Schedule(this);
+
+    /// <inheritdoc />
+    void IOutboundSink.DrainInline() => RunDrain();
 
     /// <inheritdoc />
     void IOutboundSink.OnOverflow()

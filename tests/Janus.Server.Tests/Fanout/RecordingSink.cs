@@ -20,6 +20,8 @@ internal sealed class RecordingSink : IOutboundSink
 
     public void OnDataAvailable() => Wakeups++;
 
+    public void DrainInline() => Wakeups++;
+
     public void OnOverflow() => Overflows++;
 
     /// <summary>Drains like a send loop: one batch per "write", until idle; returns each write's messages.</summary>
