@@ -9,12 +9,35 @@ public static class ServerMessages
     /// <summary>The length of a session token: 32 lowercase hex characters.</summary>
     public const int TokenLength = 32;
 
-    /// <summary>A fresh session token: 128 random bits as 32 lowercase hex characters.</summary>
+    // Tokens are drawn from a per-thread block of CSPRNG output: one RandomNumberGenerator call (an OpenSSL call and a
+    // getpid) per 256 tokens instead of per connection, which showed in the profile of a 19,000-client connect burst.
+    private const int RandomBlockBytes = 4096;
+
+    [ThreadStatic]
+    private static byte[]? t_randomBlock;
+
+    [ThreadStatic]
+    private static int t_randomOffset;
+
+    /// <summary>A fresh session token: 128 bits from the system CSPRNG as 32 lowercase hex characters.</summary>
     public static string NewToken()
     {
-        Span<byte> random = stackalloc byte[TokenLength / 2];
-        RandomNumberGenerator.Fill(random);
-        return Convert.ToHexStringLower(random);
+        byte[]? block = t_randomBlock;
+        int offset = t_randomOffset;
+        if (block is null || offset + (TokenLength / 2) > block.Length)
+        {
+            block = t_randomBlock ??= new byte[RandomBlockBytes];
+            RandomNumberGenerator.Fill(block);
+            offset = 0;
+        }
+
+        Span<byte> random = block.AsSpan(offset, TokenLength / 2);
+        string token = Convert.ToHexStringLower(random);
+
+        // Never hand out the same bytes twice, nor leave them lying in the block.
+        random.Clear();
+        t_randomOffset = offset + (TokenLength / 2);
+        return token;
     }
 
     /// <summary>The greeting JSON, <c>{"timestamp":[M,S,U],"token":"…"}</c>, without framing.</summary>
