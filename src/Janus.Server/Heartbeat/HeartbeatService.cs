@@ -19,6 +19,7 @@ public sealed class HeartbeatService : IHostedService, IDisposable
     public static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
 
     private readonly ConnectionRegistry _connections;
+    private readonly MemoryReclaimer _reclaimer;
     private readonly JanusClock _clock;
     private readonly ILogger<HeartbeatService> _logger;
     private readonly long _intervalUnits;
@@ -27,8 +28,9 @@ public sealed class HeartbeatService : IHostedService, IDisposable
     private ITimer? _timer;
 
     /// <summary>Creates the service; the timer starts with the host.</summary>
-    public HeartbeatService(ConnectionRegistry connections, JanusClock clock, IOptions<JanusOptions> options, ILogger<HeartbeatService> logger)
+    public HeartbeatService(ConnectionRegistry connections, JanusClock clock, MemoryReclaimer reclaimer, IOptions<JanusOptions> options, ILogger<HeartbeatService> logger)
     {
+        _reclaimer = reclaimer;
         ArgumentNullException.ThrowIfNull(options);
         _connections = connections;
         _clock = clock;
@@ -67,6 +69,8 @@ public sealed class HeartbeatService : IHostedService, IDisposable
             {
                 connection.OnHeartbeat(now, _intervalUnits, _timeoutUnits);
             }
+
+            _reclaimer.OnTick();
         }
         catch (Exception ex)
         {

@@ -114,6 +114,7 @@ public static class JanusHostingExtensions
         services.AddMetrics();
         services.TryAddSingleton(sp => new JanusMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<JanusClock>();
+        services.TryAddSingleton<MemoryReclaimer>();
         services.TryAddSingleton<TopicRegistry>();
         services.TryAddSingleton<FanoutEngine>();
         services.TryAddSingleton<Publisher>();
