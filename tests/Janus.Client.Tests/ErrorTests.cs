@@ -95,10 +95,10 @@ public sealed class ErrorTests
     {
         // Regression: when the queue overflowed while the connection's drain was running, the drain completed the
         // output before the error frame was set, and the client saw a close without a reason. A race, so many
-        // rounds, each of which must end with the error frame: without the fix 4 runs in 5 of this test fail.
+        // rounds, each of which must end with the error frame (with 5 rounds and a reader that never pauses, 4 runs in 5 failed without the fix).
         const string QueueBytes = "65536";
         const int BurstFrames = 2000;
-        const int Rounds = 20;
+        const int Rounds = 5;
         await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?> { ["Janus:Limits:MaxQueueBytes"] = QueueBytes });
         JanusMetrics metrics = server.Metrics();
         await using RawTcpClient publisher = await server.ConnectTcpAsync();
@@ -119,8 +119,15 @@ public sealed class ErrorTests
             {
                 try
                 {
+                    // A reader, but a slow one: the server's own drain (which may run inline on the publisher's
+                    // thread) must not be able to keep its queue under the bound.
+                    int count = 0;
                     await foreach (JanusMessage message in subscriber.Messages)
                     {
+                        if (++count % 256 == 0)
+                        {
+                            await Task.Delay(1);
+                        }
                     }
 
                     return null;
@@ -131,7 +138,9 @@ public sealed class ErrorTests
                 }
             });
 
-            for (int i = 0; i < 200 && metrics.SlowConsumers < round; i++)
+            // Bursts until the server has cut the subscriber (bounded: a server that never did would fail below).
+            var sending = System.Diagnostics.Stopwatch.StartNew();
+            while (metrics.SlowConsumers < round && sending.Elapsed < TimeSpan.FromSeconds(30))
             {
                 await publisher.SendAsync(bytes);
             }
