@@ -12,6 +12,7 @@ public static class JanusEndpointRouteBuilderExtensions
         app.MapJanusWebSockets();
         app.MapJanusHttpApi();
         app.MapJanusObservability();
+        app.MapJanusDashboard();
         return app;
     }
 }
