@@ -43,6 +43,7 @@ public abstract class ClientConnection : IOutboundSink
     private long _closeDeadline;
     private long _lastReceived;
     private long _lastSent;
+    private long _lastPing;
     private volatile bool _sendBacklogged;
     private ProtocolError _closeReason;
 
@@ -202,7 +203,8 @@ public abstract class ClientConnection : IOutboundSink
             return;
         }
 
-        if (now - Volatile.Read(ref _lastReceived) >= timeoutUnits)
+        long lastReceived = Volatile.Read(ref _lastReceived);
+        if (now - lastReceived >= timeoutUnits)
         {
             Log.HeartbeatTimeout(Services.Logger, Session.Id);
             Services.Metrics.Error(ProtocolError.HeartbeatTimeout);
@@ -210,8 +212,13 @@ public abstract class ClientConnection : IOutboundSink
             return;
         }
 
-        if (now - Volatile.Read(ref _lastSent) >= intervalUnits)
+        // PING when the line was quiet either way: nothing sent (the client learns the server is there) or nothing
+        // received (the client is asked for a sign of life). A subscriber of a busy topic is sent something every
+        // second and sends nothing itself: without the second case it would never be asked, and be cut at the timeout.
+        // _lastPing is only touched here, by the one sweep thread.
+        if (now - Volatile.Read(ref _lastSent) >= intervalUnits || (now - lastReceived >= intervalUnits && now - _lastPing >= intervalUnits))
         {
+            _lastPing = now;
             Volatile.Write(ref _lastSent, now);
             if (Send(OutboundMessage.Ping))
             {

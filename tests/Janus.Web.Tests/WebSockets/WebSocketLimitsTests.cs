@@ -52,6 +52,41 @@ public sealed class WebSocketLimitsTests
     }
 
     [Fact]
+    public async Task A_subscriber_of_a_busy_topic_is_asked_for_a_sign_of_life_and_answering_keeps_it_open()
+    {
+        (JanusTestServer server, FakeTimeProvider time) = await StartWithFakeTimeAsync();
+        await using (server)
+        {
+            await using WsClient client = await WsClient.ConnectAsync(server);
+            await client.SubscribeAsync("busy");
+            using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
+
+            // Something is sent to the client every 5 s, and it sends nothing but PONGs, for 60 s (timeout 25 s).
+            int pings = 0;
+            for (int step = 1; step <= 12; step++)
+            {
+                time.Advance(TimeSpan.FromSeconds(5));
+                using HttpResponseMessage response = await http.PostAsync(
+                    new Uri("/api/publish", UriKind.Relative),
+                    new StringContent("{\"topic\":\"busy\",\"data\":" + step + "}", System.Text.Encoding.UTF8, "application/json"));
+                response.EnsureSuccessStatusCode();
+                string message;
+                while ((message = await client.ReceiveAsync()) == "PING")
+                {
+                    pings++;
+                    await client.SendAsync("PONG");
+                }
+
+                Assert.EndsWith(",\"data\":" + step + "}", message, StringComparison.Ordinal);
+            }
+
+            // Asked about once per interval (10 s) of silence from the client.
+            Assert.InRange(pings, 4, 7);
+            Assert.Equal(WebSocketState.Open, client.Socket.State);
+        }
+    }
+
+    [Fact]
     public async Task A_silent_client_is_closed_with_heartbeat_timeout()
     {
         (JanusTestServer server, FakeTimeProvider time) = await StartWithFakeTimeAsync();
