@@ -140,9 +140,17 @@ function renderCharts() {
     { label: "TCP", color: colors.tcp, value: last ? formatInteger(last.connections_tcp) : "–" },
     { label: "WebSocket", color: colors.ws, value: last ? formatInteger(last.connections_websocket) : "–" },
   ]);
+  // A second without fan-out has no latency: show the latest second that had one.
+  const latest = (key) => {
+    for (let i = samples.length - 1; i >= 0; i--) {
+      if (samples[i][key] !== null && samples[i][key] !== undefined) return samples[i][key];
+    }
+
+    return null;
+  };
   legend($("legend-latency"), [
-    { label: "write p99", color: colors.write, value: last ? formatMs(last.write_p99_ms) : "–" },
-    { label: "enqueue p99", color: colors.enqueue, value: last ? formatMs(last.enqueue_p99_ms) : "–" },
+    { label: "write p99", color: colors.write, value: formatMs(latest("write_p99_ms")) },
+    { label: "enqueue p99", color: colors.enqueue, value: formatMs(latest("enqueue_p99_ms")) },
   ]);
 
   // Sparklines show the last minute whatever the range.
