@@ -51,7 +51,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     }
 
     /// <summary>A fresh page in its own context (no shared cookies or cache), with console errors recorded.</summary>
-    public async Task<BrowserPage> NewPageAsync(int width = 1440, int height = 1900)
+    public async Task<BrowserPage> NewPageAsync(int width = 1440, int height = 2000)
     {
         IBrowserContext context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
