@@ -67,7 +67,8 @@ public sealed class RedisServer : IAsyncDisposable
         };
         foreach (string argument in new[]
         {
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            // protected-mode off: it admits only 127.0.0.1, and load tests connect from 127.0.0.2+ (bind keeps it on loopback).
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--dir", Path.GetTempPath(), "--loglevel", "notice",
         })
         {
