@@ -40,6 +40,11 @@ public sealed class ClusterPublisher : Publisher
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>Clustered, every publish is forwarded and fanned out in one step under the topic lock.</remarks>
+    public override void PublishAndForget(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
+        Publish(topic, message, source);
+
     private FanoutCounts ForwardAndFanOut(FanoutEngine engine, ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source)
     {
         ErlangTimestamp timestamp = engine.Now();

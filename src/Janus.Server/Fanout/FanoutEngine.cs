@@ -62,6 +62,86 @@ public sealed class FanoutEngine
         return counts;
     }
 
+    /// <summary>
+    /// Like <see cref="Publish"/>, for callers that do not need the outcome (a TCP or WebSocket client's publish):
+    /// if another thread is fanning the topic out right now, the message joins that thread's next batch and this
+    /// call returns at once; otherwise this thread fans out its message and whatever joins meanwhile. A batch goes
+    /// to each subscriber under one lock of its queue, so 100 publishes from 100 connections cost about one enqueue
+    /// per subscriber instead of 100 (flat combining). Order is the batch order, the same for every subscriber, and
+    /// each message is stamped when its batch is fanned out.
+    /// </summary>
+    public void PublishAndForget(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source, ErlangTimestamp? originTimestamp = null)
+    {
+        if (!_topics.TryGet(topic, out Topic? target))
+        {
+            Publish(topic, message, source, originTimestamp);
+            return;
+        }
+
+        if (target.AddPending(new PendingPublish(message, source, originTimestamp)))
+        {
+            RunCombiner(target);
+        }
+    }
+
+    /// <summary>The combiner's turn: fans out what is pending, batch after batch, until nothing is.</summary>
+    internal void RunCombiner(Topic target)
+    {
+        PendingPublish[] batch = t_batch ??= new PendingPublish[16];
+        int count;
+        while ((count = target.TakePending(ref batch)) > 0)
+        {
+            t_batch = batch;
+            FanOutBatch(target, batch, count);
+        }
+
+        t_batch = batch;
+    }
+
+    [ThreadStatic]
+    private static PendingPublish[]? t_batch;
+
+    [ThreadStatic]
+    private static OutboundMessage[]? t_messages;
+
+    [ThreadStatic]
+    private static int[]? t_refused;
+
+    private void FanOutBatch(Topic target, PendingPublish[] batch, int count)
+    {
+        OutboundMessage[] messages = t_messages is { } m && m.Length >= count ? m : (t_messages = new OutboundMessage[Math.Max(16, count * 2)]);
+        int[] refused = t_refused is { } r && r.Length >= count ? r : (t_refused = new int[messages.Length]);
+        Array.Clear(refused, 0, count);
+        int totalBytes = 0;
+        int subscribers;
+        int overflowed = 0;
+        lock (target.PublishLock)
+        {
+            long started = _time.GetTimestamp();
+            ErlangTimestamp now = ErlangTimestamp.FromDateTimeOffset(_time.GetUtcNow());
+            for (int i = 0; i < count; i++)
+            {
+                OutboundMessage message = batch[i].Message;
+                message.Stamp(batch[i].HasOrigin ? batch[i].Origin : now, started, _metrics);
+                messages[i] = message;
+                totalBytes += message.Size;
+            }
+
+            subscribers = target.FanOut(messages.AsSpan(0, count), totalBytes, refused.AsSpan(0, count), ref overflowed);
+        }
+
+        FanoutBatch.Published(totalBytes);
+        for (int i = 0; i < count; i++)
+        {
+            OutboundMessage message = messages[i];
+            var counts = new FanoutCounts(subscribers, subscribers - refused[i], i == 0 ? overflowed : 0);
+            _metrics.PublishFannedOut(batch[i].Source, counts, _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds);
+            message.Release();
+            messages[i] = null!;
+            batch[i] = default;
+        }
+    }
+
     /// <summary>The current wall-clock time as an Erlang timestamp, for callers that forward a publish elsewhere first.</summary>
     public ErlangTimestamp Now() => ErlangTimestamp.FromDateTimeOffset(_time.GetUtcNow());
 }

@@ -100,7 +100,15 @@ public sealed class OutboundQueue
     /// Queues a message without waiting. On <see cref="EnqueueResult.Queued"/> the queue owns one reference to it;
     /// otherwise the caller still does.
     /// </summary>
-    public EnqueueResult TryEnqueue(OutboundMessage message)
+    public EnqueueResult TryEnqueue(OutboundMessage message) =>
+        TryEnqueueMany(new ReadOnlySpan<OutboundMessage>(in message), message.Size);
+
+    /// <summary>
+    /// Queues several messages at once, in order, under one lock: all of them or none. On
+    /// <see cref="EnqueueResult.Queued"/> the queue owns one reference to each; otherwise the caller still does.
+    /// <paramref name="totalBytes"/> is the sum of their <see cref="OutboundMessage.Size"/>.
+    /// </summary>
+    public EnqueueResult TryEnqueueMany(ReadOnlySpan<OutboundMessage> messages, int totalBytes)
     {
         IOutboundSink? notify = null;
         OutboundMessage[]? dropped = null;
@@ -114,7 +122,7 @@ public sealed class OutboundQueue
                 return EnqueueResult.Rejected;
             }
 
-            if (_bytes + message.Size > _limit)
+            if (_bytes + totalBytes > _limit)
             {
                 _state = QueueState.Overflowed;
                 dropped = _ring;
@@ -129,14 +137,20 @@ public sealed class OutboundQueue
             }
             else
             {
-                if (_count == _ring.Length)
+                if (_count + messages.Length > _ring.Length)
                 {
-                    Grow();
+                    Grow(_count + messages.Length);
                 }
 
-                _ring[(_head + _count) & (_ring.Length - 1)] = message;
-                _count++;
-                _bytes += message.Size;
+                int mask = _ring.Length - 1;
+                int tail = _head + _count;
+                for (int i = 0; i < messages.Length; i++)
+                {
+                    _ring[(tail + i) & mask] = messages[i];
+                }
+
+                _count += messages.Length;
+                _bytes += totalBytes;
                 if (!_drainScheduled && _sink is not null)
                 {
                     _drainScheduled = true;
@@ -359,9 +373,14 @@ public sealed class OutboundQueue
 
     private void Exit() => Volatile.Write(ref _locked, 0);
 
-    private void Grow()
+    private void Grow(int needed)
     {
-        int capacity = _ring.Length == 0 ? 4 : _ring.Length * 2;
+        int capacity = Math.Max(4, _ring.Length * 2);
+        while (capacity < needed)
+        {
+            capacity *= 2;
+        }
+
         var ring = new OutboundMessage[capacity];
         for (int i = 0; i < _count; i++)
         {

@@ -16,6 +16,10 @@ public sealed class Topic
     internal const int StripeCount = 16;
 
     private readonly TopicStripe?[] _stripes = new TopicStripe?[StripeCount];
+    private readonly Lock _pendingLock = new();
+    private PendingPublish[] _pending = new PendingPublish[4];
+    private int _pendingCount;
+    private bool _combining;
     private int _reservations;
 
     internal Topic(string name) => Name = name;
@@ -53,6 +57,52 @@ public sealed class Topic
     internal bool ReleaseReservation() =>
         Interlocked.Decrement(ref _reservations) == 0 && Interlocked.CompareExchange(ref _reservations, -1, 0) == 0;
 
+    /// <summary>
+    /// Adds a publish to the combining list. True: the caller is now the combiner and must fan out the list (its own
+    /// publish included) until <see cref="TakePending"/> comes back empty. False: a combiner is at work and will
+    /// fan this publish out too.
+    /// </summary>
+    internal bool AddPending(in PendingPublish publish)
+    {
+        lock (_pendingLock)
+        {
+            if (_pendingCount == _pending.Length)
+            {
+                Array.Resize(ref _pending, _pending.Length * 2);
+            }
+
+            _pending[_pendingCount++] = publish;
+            if (_combining)
+            {
+                return false;
+            }
+
+            _combining = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Swaps the combining list with the combiner's (empty) array and returns how many publishes it holds; zero ends
+    /// the combiner's turn, atomically with the check, so a publish added later finds no combiner and becomes one.
+    /// </summary>
+    internal int TakePending(ref PendingPublish[] batch)
+    {
+        lock (_pendingLock)
+        {
+            int count = _pendingCount;
+            if (count == 0)
+            {
+                _combining = false;
+                return 0;
+            }
+
+            (_pending, batch) = (batch, _pending);
+            _pendingCount = 0;
+            return count;
+        }
+    }
+
     internal void Add(Subscription subscription) => GetStripe(subscription.Queue.Id).Add(subscription);
 
     internal void Remove(Subscription subscription) => GetStripe(subscription.Queue.Id).Remove(subscription);
@@ -68,6 +118,23 @@ public sealed class Topic
         }
 
         return new FanoutCounts(subscribers, delivered, overflowed);
+    }
+
+    /// <summary>
+    /// Offers several stamped messages to every subscriber, subscriber by subscriber: each queue takes all of them
+    /// under one lock. Callers hold <see cref="PublishLock"/>. <paramref name="refused"/>[i] counts the queues that
+    /// did not take message i.
+    /// </summary>
+    internal int FanOut(ReadOnlySpan<OutboundMessage> messages, int totalBytes, Span<int> refused, ref int overflowed)
+    {
+        int subscribers = 0;
+        TopicStripe?[] stripes = _stripes;
+        for (int i = 0; i < stripes.Length; i++)
+        {
+            stripes[i]?.FanOut(messages, totalBytes, refused, ref subscribers, ref overflowed);
+        }
+
+        return subscribers;
     }
 
     private TopicStripe GetStripe(long queueId)

@@ -94,4 +94,42 @@ internal sealed class TopicStripe
             }
         }
     }
+
+    /// <summary>
+    /// Offers several messages to every queue of the stripe, each queue taking all of them under one lock (the
+    /// cheap part of an enqueue is the append; the expensive part is reaching and locking the queue).
+    /// </summary>
+    public void FanOut(ReadOnlySpan<OutboundMessage> messages, int totalBytes, Span<int> refused, ref int subscribers, ref int overflowed)
+    {
+        lock (_lock)
+        {
+            int count = _count;
+            OutboundQueue[] queues = _queues;
+            for (int m = 0; m < messages.Length; m++)
+            {
+                messages[m].AddReferences(count);
+            }
+
+            subscribers += count;
+            for (int i = 0; i < count; i++)
+            {
+                EnqueueResult result = queues[i].TryEnqueueMany(messages, totalBytes);
+                if (result == EnqueueResult.Queued)
+                {
+                    continue;
+                }
+
+                for (int m = 0; m < messages.Length; m++)
+                {
+                    messages[m].Release();
+                    refused[m]++;
+                }
+
+                if (result == EnqueueResult.Overflowed)
+                {
+                    overflowed++;
+                }
+            }
+        }
+    }
 }

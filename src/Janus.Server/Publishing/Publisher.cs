@@ -19,13 +19,23 @@ public class Publisher
     /// <summary>The local fan-out engine.</summary>
     public FanoutEngine Engine => _engine;
 
-    /// <summary>Publishes a parsed client command (from the frame it was parsed from).</summary>
-    public FanoutCounts Publish(ReadOnlySpan<byte> frame, in ClientCommand command, TransportKind source)
+    /// <summary>
+    /// Publishes a parsed client command (from the frame it was parsed from). Nothing is returned: the fan-out may
+    /// happen on another thread, batched with other publishes to the topic (see <see cref="PublishAndForget"/>).
+    /// </summary>
+    public void Publish(ReadOnlySpan<byte> frame, in ClientCommand command, TransportKind source)
     {
         OutboundMessage message = OutboundMessage.RentForPublish(DeliveryEncoder.GetMaxBodyLength(command));
         message.SetBodyLength(DeliveryEncoder.WriteBody(message.GetBodyBuffer(), frame, command));
-        return Publish(command.Topic, message, source);
+        PublishAndForget(command.Topic, message, source);
     }
+
+    /// <summary>
+    /// Publishes when the caller does not need the outcome; the default lets concurrent publishes to one topic be
+    /// fanned out together (<see cref="FanoutEngine.PublishAndForget"/>). Takes over the caller's reference.
+    /// </summary>
+    public virtual void PublishAndForget(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
+        _engine.PublishAndForget(topic, message, source);
 
     /// <summary>
     /// Publishes a message whose body is written; takes over the caller's reference. Override to send it further

@@ -12,12 +12,14 @@ public sealed class FanoutAllocationTests
 {
     private static ReadOnlySpan<byte> Body => "\"topic\":\"t\",\"event\":\"e\",\"message_id\":1,\"data\":{\"k\":\"v\"}}"u8;
 
-    [Fact]
-    public void A_publish_allocates_the_same_for_1_and_for_2000_subscribers()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_publish_allocates_the_same_for_1_and_for_2000_subscribers(bool combining)
     {
         const int Many = 2000;
-        long one = AllocatedPerPublish(1);
-        long many = AllocatedPerPublish(Many);
+        long one = AllocatedPerPublish(1, combining);
+        long many = AllocatedPerPublish(Many, combining);
 
         // Not one byte per subscriber. (Exact equality would be too strict: other tests' servers run an
         // OpenTelemetry listener on every meter named "Janus" in this process, ours included, and its recording
@@ -28,7 +30,7 @@ public sealed class FanoutAllocationTests
         Assert.InRange(one, 1, 1024);
     }
 
-    private static long AllocatedPerPublish(int subscribers)
+    private static long AllocatedPerPublish(int subscribers, bool combining)
     {
         var topics = new TopicRegistry();
         using var metrics = new JanusMetrics(TimeProvider.System);
@@ -44,23 +46,33 @@ public sealed class FanoutAllocationTests
         // Warm up: queues grow their rings, the pool and the JIT settle.
         for (int round = 0; round < 20; round++)
         {
-            PublishAndDrain(engine, sinks);
+            PublishAndDrain(engine, sinks, combining);
         }
 
         const int Rounds = 50;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int round = 0; round < Rounds; round++)
         {
-            PublishAndDrain(engine, sinks);
+            PublishAndDrain(engine, sinks, combining);
         }
 
         return (GC.GetAllocatedBytesForCurrentThread() - before) / Rounds;
     }
 
-    private static void PublishAndDrain(FanoutEngine engine, RecordingSink[] sinks)
+    private static void PublishAndDrain(FanoutEngine engine, RecordingSink[] sinks, bool combining)
     {
         // No assertion in here: the assertion library allocates.
-        FanoutCounts counts = engine.Publish("t", OutboundMessage.RentForBody(Body), TransportKind.Http);
+        FanoutCounts counts;
+        if (combining)
+        {
+            engine.PublishAndForget("t", OutboundMessage.RentForBody(Body), TransportKind.Tcp);
+            counts = new FanoutCounts(sinks.Length, sinks.Length, 0);
+        }
+        else
+        {
+            counts = engine.Publish("t", OutboundMessage.RentForBody(Body), TransportKind.Http);
+        }
+
         int drained = 0;
         foreach (RecordingSink sink in sinks)
         {
