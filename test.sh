@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Janus test on a fresh machine: installs what the tests need (redis-server for the cluster tests,
-# chromium for the dashboard test) when it is missing, runs the whole solution, and ends with one line,
-# "N passed, N failed", counted from the TRX results. Exits non-zero on any failure.
+# chromium for the dashboard test) when it is missing, runs the whole solution and the code-style check, and ends
+# with one line, "N passed, N failed", counted from the TRX results (a style failure counts as one). Exits non-zero
+# on any failure.
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -21,6 +22,11 @@ rm -rf "$results"
 dotnet test Janus.slnx -c Release --logger "trx" --results-directory "$results" "$@"
 status=$?
 
+# Code style, as the build enforces analyzers: .editorconfig is the rule book ("dotnet format Janus.slnx" fixes).
+dotnet format Janus.slnx --verify-no-changes --no-restore
+format_status=$?
+[ "$format_status" -eq 0 ] || echo "dotnet format: the code does not follow .editorconfig (run: dotnet format Janus.slnx)"
+
 read -r passed failed < <(python3 - "$results" <<'PY'
 import glob, re, sys
 passed = failed = 0
@@ -36,9 +42,12 @@ for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
 print(passed, failed)
 PY
 )
+if [ "$format_status" -ne 0 ]; then
+  failed=$(( ${failed:-0} + 1 ))
+fi
 if [ "$status" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then
   # dotnet test failed without a failed test in the results (a build error or a crashed test host).
   failed=1
 fi
 echo "${passed:-0} passed, ${failed:-0} failed"
-[ "$status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]
+[ "$status" -eq 0 ] && [ "$format_status" -eq 0 ] && [ "${failed:-0}" -eq 0 ]

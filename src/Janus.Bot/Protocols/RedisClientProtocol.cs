@@ -66,18 +66,18 @@ internal sealed class RedisClientProtocol : ClientProtocol
             case (byte)'-':
             case (byte)'+':
             case (byte)':':
+            {
+                int line = data.IndexOf("\r\n"u8);
+                if (line < 0)
                 {
-                    int line = data.IndexOf("\r\n"u8);
-                    if (line < 0)
-                    {
-                        return ServerMessageKind.Incomplete;
-                    }
-
-                    consumed = line + 2;
-                    payloadStart = 1;
-                    payloadLength = line - 1;
-                    return data[0] == (byte)'-' ? ServerMessageKind.Error : ServerMessageKind.Other;
+                    return ServerMessageKind.Incomplete;
                 }
+
+                consumed = line + 2;
+                payloadStart = 1;
+                payloadLength = line - 1;
+                return data[0] == (byte)'-' ? ServerMessageKind.Error : ServerMessageKind.Other;
+            }
 
             default:
                 return ServerMessageKind.Malformed;

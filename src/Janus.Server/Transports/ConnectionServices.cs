@@ -1,9 +1,9 @@
 using System.Text;
 using Janus.Server.Fanout;
-using Janus.Server.Publishing;
 using Janus.Server.Heartbeat;
 using Janus.Server.Metrics;
 using Janus.Server.Options;
+using Janus.Server.Publishing;
 using Janus.Server.Security;
 using Janus.Server.Sessions;
 using Microsoft.Extensions.Logging;
