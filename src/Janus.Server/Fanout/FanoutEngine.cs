@@ -46,14 +46,18 @@ public sealed class FanoutEngine
             return default;
         }
 
-        FanoutCounts counts;
+        Span<int> refused = stackalloc int[1];
+        int subscribers;
+        int overflowed = 0;
         lock (target.PublishLock)
         {
             long started = _time.GetTimestamp();
-            ErlangTimestamp timestamp = originTimestamp ?? ErlangTimestamp.FromDateTimeOffset(_time.GetUtcNow());
+            ErlangTimestamp timestamp = originTimestamp ?? Now();
             message.Stamp(timestamp, started, _metrics);
-            counts = target.FanOut(message);
+            subscribers = target.FanOut(new ReadOnlySpan<OutboundMessage>(in message), message.Size, refused, ref overflowed);
         }
+
+        var counts = new FanoutCounts(subscribers, subscribers - refused[0], overflowed);
 
         FanoutBatch.Published(message.Size);
 
@@ -118,7 +122,7 @@ public sealed class FanoutEngine
         lock (target.PublishLock)
         {
             long started = _time.GetTimestamp();
-            ErlangTimestamp now = ErlangTimestamp.FromDateTimeOffset(_time.GetUtcNow());
+            ErlangTimestamp now = Now();
             for (int i = 0; i < count; i++)
             {
                 OutboundMessage message = batch[i].Message;

@@ -107,19 +107,6 @@ public sealed class Topic
 
     internal void Remove(Subscription subscription) => GetStripe(subscription.Queue.Id).Remove(subscription);
 
-    /// <summary>Offers a stamped message to every subscriber. Callers hold <see cref="PublishLock"/>.</summary>
-    internal FanoutCounts FanOut(OutboundMessage message)
-    {
-        int subscribers = 0, delivered = 0, overflowed = 0;
-        TopicStripe?[] stripes = _stripes;
-        for (int i = 0; i < stripes.Length; i++)
-        {
-            stripes[i]?.FanOut(message, ref subscribers, ref delivered, ref overflowed);
-        }
-
-        return new FanoutCounts(subscribers, delivered, overflowed);
-    }
-
     /// <summary>
     /// Offers several stamped messages to every subscriber, subscriber by subscriber: each queue takes all of them
     /// under one lock. Callers hold <see cref="PublishLock"/>. <paramref name="refused"/>[i] counts the queues that

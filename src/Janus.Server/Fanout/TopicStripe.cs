@@ -66,38 +66,10 @@ internal sealed class TopicStripe
     }
 
     /// <summary>
-    /// Offers the message to every queue of the stripe. The message gets one reference per queue up front (one
-    /// atomic add per stripe, not per subscriber) and each refusal gives one back.
-    /// </summary>
-    public void FanOut(OutboundMessage message, ref int subscribers, ref int delivered, ref int overflowed)
-    {
-        lock (_lock)
-        {
-            int count = _count;
-            OutboundQueue[] queues = _queues;
-            message.AddReferences(count);
-            subscribers += count;
-            for (int i = 0; i < count; i++)
-            {
-                EnqueueResult result = queues[i].TryEnqueue(message);
-                if (result == EnqueueResult.Queued)
-                {
-                    delivered++;
-                    continue;
-                }
-
-                message.Release();
-                if (result == EnqueueResult.Overflowed)
-                {
-                    overflowed++;
-                }
-            }
-        }
-    }
-
-    /// <summary>
     /// Offers several messages to every queue of the stripe, each queue taking all of them under one lock (the
-    /// cheap part of an enqueue is the append; the expensive part is reaching and locking the queue).
+    /// cheap part of an enqueue is the append; the expensive part is reaching and locking the queue). Each message
+    /// gets one reference per queue up front (one atomic add per stripe, not per subscriber) and each refusal gives
+    /// one back.
     /// </summary>
     public void FanOut(ReadOnlySpan<OutboundMessage> messages, int totalBytes, Span<int> refused, ref int subscribers, ref int overflowed)
     {
