@@ -51,6 +51,18 @@ function makeTooltip(host) {
   return tooltip;
 }
 
+/** Keeps `chart.width` at the host's width and re-renders the chart when it changes. */
+function followWidth(chart, host) {
+  chart.width = host.clientWidth || 600;
+  new ResizeObserver((entries) => {
+    const width = Math.floor(entries[0].contentRect.width);
+    if (width > 0 && width !== chart.width) {
+      chart.width = width;
+      chart.render();
+    }
+  }).observe(host);
+}
+
 function showTooltip(host, tooltip, x, y, title, rows) {
   tooltip.replaceChildren();
   const heading = document.createElement("div");
@@ -120,14 +132,7 @@ export class TimeChart {
       this.renderCursor();
     });
 
-    this.width = host.clientWidth || 600;
-    new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0].contentRect.width);
-      if (width > 0 && width !== this.width) {
-        this.width = width;
-        this.render();
-      }
-    }).observe(host);
+    followWidth(this, host);
   }
 
   /** Shows `points` (samples with a unix-ms `time`, oldest first) between `from` and `to`. */
@@ -298,14 +303,7 @@ export class Histogram {
     host.classList.add("chart");
     this.svg = svg("svg", { class: "chart-svg", role: "img", "aria-label": label, height }, host);
     this.tooltip = makeTooltip(host);
-    this.width = host.clientWidth || 600;
-    new ResizeObserver((entries) => {
-      const width = Math.floor(entries[0].contentRect.width);
-      if (width > 0 && width !== this.width) {
-        this.width = width;
-        this.render();
-      }
-    }).observe(host);
+    followWidth(this, host);
   }
 
   /** `bounds` in ms (n of them); `counts[s]` has n + 1 entries. */
