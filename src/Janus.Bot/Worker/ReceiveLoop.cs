@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Janus.Bot.Native;
+using Janus.Native;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
 using Janus.Protocol;

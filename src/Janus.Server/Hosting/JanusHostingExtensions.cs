@@ -8,6 +8,7 @@ using Janus.Server.Publishing;
 using Janus.Server.Security;
 using Janus.Server.Sessions;
 using Janus.Server.Transports;
+using Janus.Server.Transports.Epoll;
 using Janus.Server.Transports.Tcp;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -60,6 +61,11 @@ public static class JanusHostingExtensions
             // Never let the transport pause reading below our own frame limit, or a large frame would stall.
             sockets.MaxReadBufferSize = Math.Max(1024 * 1024, (long)options.Limits.MaxFrameBytes * 2);
         });
+
+        // After the socket transport: Kestrel asks the factories last-registered first, and this one takes only the
+        // EpollEndPoint of the TCP port (see Listen below), so every other port still gets Kestrel's sockets.
+        builder.Services.TryAddSingleton<EpollTransportFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<EpollTransportFactory>());
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             JanusOptions current = ReadOptions(context.Configuration);
@@ -75,11 +81,19 @@ public static class JanusHostingExtensions
             JanusEndpoints endpoints = kestrel.ApplicationServices.GetRequiredService<JanusEndpoints>();
             if (current.Tcp.Enabled)
             {
-                Listen(kestrel, current.Tcp.Address, current.Tcp.Port, listen =>
+                Action<ListenOptions> tcp = listen =>
                 {
                     listen.UseConnectionHandler<TcpConnectionHandler>();
                     endpoints.TcpListen = listen;
-                });
+                };
+                if (current.Tcp.Transport == TcpTransport.Epoll && EpollTransportFactory.IsSupported)
+                {
+                    kestrel.Listen(new EpollEndPoint(ParseAddress(current.Tcp.Address, current.Tcp.Port), current.Tcp.Port, current.Tcp.Backlog), tcp);
+                }
+                else
+                {
+                    Listen(kestrel, current.Tcp.Address, current.Tcp.Port, tcp);
+                }
             }
 
             if (current.FlashPolicy.Enabled && current.FlashPolicy.Port != 0)
@@ -183,6 +197,13 @@ public static class JanusHostingExtensions
         configuration.GetSection(JanusOptions.SectionName).Bind(options);
         return options;
     }
+
+    /// <summary>
+    /// The address for a listener that binds one socket: <c>*</c> is IPv6-any bound dual-stack, except for port 0,
+    /// where it is IPv4-any as in <see cref="Listen"/>.
+    /// </summary>
+    private static IPAddress ParseAddress(string address, int port) =>
+        address == "*" ? (port == 0 ? IPAddress.Any : IPAddress.IPv6Any) : IPAddress.Parse(address);
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {

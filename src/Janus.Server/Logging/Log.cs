@@ -77,4 +77,16 @@ internal static partial class Log
 
     [LoggerMessage(41, LogLevel.Error, "Another Janus process announces the same node id {NodeId}: give every node its own Janus:Cluster:NodeId (delivery is unaffected, but peers and logs cannot tell the two apart)")]
     public static partial void ClusterDuplicateNodeId(ILogger logger, string nodeId);
+
+    [LoggerMessage(42, LogLevel.Critical, "epoll_wait failed (errno {Errno}): the epoll transport stops serving its connections")]
+    public static partial void EpollWaitFailed(ILogger logger, int errno);
+
+    [LoggerMessage(43, LogLevel.Error, "Connection {ConnectionId} failed in the epoll loop and was aborted")]
+    public static partial void EpollConnectionFailed(ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(44, LogLevel.Warning, "accept failed with errno {Errno} (out of descriptors?): retrying in 100 ms; clients wait in the listen backlog")]
+    public static partial void EpollAcceptFailed(ILogger logger, int errno);
+
+    [LoggerMessage(45, LogLevel.Information, "The epoll transport needs Linux; the TCP port uses Kestrel's socket transport")]
+    public static partial void EpollUnavailable(ILogger logger);
 }

@@ -32,8 +32,15 @@ public sealed class TcpOptions
     public int SendThreads { get; set; }
 
     /// <summary>
+    /// What carries the TCP port's connections: <see cref="TcpTransport.Epoll"/> (Janus's own transport, the default
+    /// on Linux) or <see cref="TcpTransport.Sockets"/> (Kestrel's). The HTTP and WebSocket port always uses Kestrel's.
+    /// </summary>
+    public TcpTransport Transport { get; set; } = TcpTransport.Epoll;
+
+    /// <summary>
     /// Run socket and pipe continuations inline instead of hopping to the thread pool (Kestrel's
-    /// <c>UnsafePreferInlineScheduling</c>). Saves a thread hop per send and per receive; safe here because no Janus
+    /// <c>UnsafePreferInlineScheduling</c>), for the ports Kestrel's socket transport serves; the epoll transport always
+    /// runs them inline. Saves a thread hop per send and per receive; safe here because no Janus
     /// code blocks on those threads. Defaults to true.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;

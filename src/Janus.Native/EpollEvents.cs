@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Janus.Bot.Native;
+namespace Janus.Native;
 
 /// <summary>
 /// A native array of <c>struct epoll_event</c>. The struct is packed (12 bytes) on x86-64 and naturally aligned

@@ -1,0 +1,159 @@
+using System.IO.Pipelines;
+using System.Net;
+using Janus.Native;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Janus.Server.Transports.Epoll;
+
+/// <summary>
+/// One accepted socket of the epoll transport, as Kestrel's <see cref="ConnectionContext"/>: the descriptor, its
+/// reader and writer, and the close sequence.
+/// </summary>
+/// <remarks>
+/// <para>Every system call on the descriptor happens under <see cref="Gate"/>, and closing it does too, so a receive
+/// or send can never reach a descriptor number the kernel has already handed to a newer connection.</para>
+/// <para>Lifetime, as with Kestrel's socket transport: the connection ends when the application has completed the
+/// output and it has been sent (or the peer is gone, or the connection was aborted). Then the socket is shut down
+/// and closed, the reader sees the end of the stream, and <see cref="ConnectionClosed"/> fires.</para>
+/// </remarks>
+internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
+{
+    private readonly EpollLoop _loop;
+    private readonly EpollPipeReader _reader;
+    private readonly EpollPipeWriter _writer;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly ConnectionFeatures _features = new();
+    private string? _connectionId;
+    private IDictionary<object, object?>? _items;
+    private IDuplexPipe _transport;
+    private bool _fdClosed;
+    private int _closedFired;
+
+    public EpollConnection(EpollLoop loop, int fd, EndPoint? localEndPoint, EndPoint? remoteEndPoint, int maxReadBufferBytes)
+    {
+        _loop = loop;
+        Fd = fd;
+        Generation = loop.NextGeneration();
+        LocalEndPoint = localEndPoint;
+        RemoteEndPoint = remoteEndPoint;
+        _reader = new EpollPipeReader(this, maxReadBufferBytes);
+        _writer = new EpollPipeWriter(this);
+        _transport = this;
+    }
+
+    /// <summary>The socket's descriptor (still the number it had once closed, for unregistering).</summary>
+    public int Fd { get; }
+
+    /// <summary>Tells this connection's epoll events from those of an earlier socket with the same descriptor.</summary>
+    public uint Generation { get; }
+
+    /// <summary>Guards the descriptor and the reader's and writer's state.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>Whether the descriptor is closed (read under <see cref="Gate"/>).</summary>
+    public bool IsFdClosed => _fdClosed;
+
+    public override string ConnectionId
+    {
+        get => _connectionId ??= "E" + Generation.ToString("X8", System.Globalization.CultureInfo.InvariantCulture);
+        set => _connectionId = value;
+    }
+
+    public override IFeatureCollection Features => _features;
+
+    public override IDictionary<object, object?> Items
+    {
+        get => _items ??= new Dictionary<object, object?>();
+        set => _items = value;
+    }
+
+    public override IDuplexPipe Transport
+    {
+        get => _transport;
+        set => _transport = value;
+    }
+
+    public override CancellationToken ConnectionClosed
+    {
+        get => _closed.Token;
+        set => throw new NotSupportedException("The epoll transport owns its ConnectionClosed token.");
+    }
+
+    PipeReader IDuplexPipe.Input => _reader;
+
+    PipeWriter IDuplexPipe.Output => _writer;
+
+    /// <summary>The loop's report for this socket (on the loop thread).</summary>
+    public void OnEvents(uint events)
+    {
+        if ((events & (Libc.EpollIn | Libc.EpollRdHup | Libc.EpollHup | Libc.EpollErr)) != 0)
+        {
+            _reader.OnReadable();
+        }
+
+        if ((events & (Libc.EpollOut | Libc.EpollHup | Libc.EpollErr)) != 0)
+        {
+            _writer.OnWritable();
+        }
+    }
+
+    /// <summary>The reader stopped at a full buffer and has room again: receive on the loop thread.</summary>
+    public void ResumeReceive() => _loop.ResumeReceive(this);
+
+    /// <summary>The output is finished (completed and sent, or the peer is gone): the connection ends.</summary>
+    public void OnOutputEnded()
+    {
+        lock (Gate)
+        {
+            CloseFdLocked();
+        }
+
+        _reader.OnTransportClosed(error: null);
+        FireClosed();
+    }
+
+    public override void Abort(ConnectionAbortedException abortReason)
+    {
+        lock (Gate)
+        {
+            CloseFdLocked();
+        }
+
+        _writer.OnTransportClosed();
+        _reader.OnTransportClosed(abortReason);
+        FireClosed();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        Abort(new ConnectionAbortedException("The connection was disposed."));
+        _reader.ReleaseBuffer();
+        _writer.ReleaseBuffer();
+        _closed.Dispose();
+        return base.DisposeAsync();
+    }
+
+    private void CloseFdLocked()
+    {
+        if (_fdClosed)
+        {
+            return;
+        }
+
+        _fdClosed = true;
+        _loop.Unregister(this);
+
+        // Shut down before closing, as Kestrel's socket transport does: the peer sees an orderly end (FIN).
+        Libc.Shutdown(Fd, Libc.ShutRdWr);
+        Libc.Close(Fd);
+    }
+
+    private void FireClosed()
+    {
+        if (Interlocked.Exchange(ref _closedFired, 1) == 0)
+        {
+            _closed.Cancel();
+        }
+    }
+}

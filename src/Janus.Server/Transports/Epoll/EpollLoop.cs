@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using Janus.Native;
+using Janus.Server.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Janus.Server.Transports.Epoll;
+
+/// <summary>
+/// The one thread that watches every epoll-transport socket: an edge-triggered epoll set holding the listening
+/// sockets and each connection (registered once, for input and output, never modified), plus an eventfd for work
+/// posted from other threads.
+/// </summary>
+/// <remarks>
+/// <para>Readable connections are received from here and their reader's continuation runs inline, so a client's
+/// subscribe is read, handled and ACKed on this thread with no hand-off. Writes normally happen on the thread that
+/// flushes (a sender thread); this thread only finishes writes that found the socket full.</para>
+/// <para>An event names its connection by descriptor and generation. Descriptors are reused by the kernel as soon as
+/// they are closed, so an event still in the batch for a closed connection must not reach the connection that got the
+/// same number: the generation tells them apart.</para>
+/// </remarks>
+internal sealed unsafe class EpollLoop : IDisposable
+{
+    private const int MaxEvents = 1024;
+    private const ulong WakeToken = ulong.MaxValue;
+    private const ulong ListenerFlag = 1UL << 63;
+    private const uint ConnectionEvents = Libc.EpollIn | Libc.EpollOut | Libc.EpollRdHup | Libc.EpollEt;
+
+    private readonly ILogger _logger;
+    private readonly int _epfd;
+    private readonly int _wakeFd;
+    private readonly EpollEvents _events = new(MaxEvents);
+    private readonly ConcurrentQueue<EpollConnection> _resumes = new();
+    private readonly Lock _slotsGate = new();
+    private readonly List<EpollListener> _listeners = [];
+    private readonly Thread _thread;
+    private EpollConnection?[] _slots = new EpollConnection?[1024];
+    private int _generation;
+    private volatile bool _stopping;
+
+    public EpollLoop(ILogger logger)
+    {
+        _logger = logger;
+        _epfd = Libc.EpollCreate1(Libc.EpollCloExec);
+        if (_epfd < 0)
+        {
+            throw new IOException($"epoll_create1 failed (errno {Libc.Errno}).");
+        }
+
+        _wakeFd = Libc.EventFd(0, Libc.EfdNonBlock | Libc.EfdCloExec);
+        if (_wakeFd < 0 || EpollEvents.Control(_epfd, Libc.EpollCtlAdd, _wakeFd, Libc.EpollIn, WakeToken) != 0)
+        {
+            int errno = Libc.Errno;
+            Libc.Close(_epfd);
+            throw new IOException($"eventfd setup failed (errno {errno}).");
+        }
+
+        _thread = new Thread(Run) { IsBackground = true, Name = "janus-epoll" };
+        _thread.Start();
+    }
+
+    /// <summary>Watches a listening socket; its <see cref="EpollListener.OnAcceptReady"/> runs on every new arrival.</summary>
+    public void AddListener(EpollListener listener, int fd)
+    {
+        int index;
+        lock (_slotsGate)
+        {
+            index = _listeners.Count;
+            _listeners.Add(listener);
+        }
+
+        if (EpollEvents.Control(_epfd, Libc.EpollCtlAdd, fd, Libc.EpollIn | Libc.EpollEt, ListenerFlag | (uint)index) != 0)
+        {
+            throw new IOException($"epoll_ctl on the listening socket failed (errno {Libc.Errno}).");
+        }
+    }
+
+    /// <summary>A fresh generation number for a new connection (31 bits, never 0).</summary>
+    public uint NextGeneration() => ((uint)Interlocked.Increment(ref _generation) & 0x7FFF_FFFF) | 1;
+
+    /// <summary>Starts watching a connection's socket for input and output. False if epoll refused it.</summary>
+    public bool Register(EpollConnection connection)
+    {
+        int fd = connection.Fd;
+        lock (_slotsGate)
+        {
+            if (fd >= _slots.Length)
+            {
+                EpollConnection?[] grown = new EpollConnection?[Math.Max(fd + 1, _slots.Length * 2)];
+                _slots.CopyTo(grown, 0);
+
+                // Published before the descriptor is added below, so the loop sees the new array for its events.
+                Volatile.Write(ref _slots, grown);
+            }
+
+            _slots[fd] = connection;
+        }
+
+        ulong token = ((ulong)connection.Generation << 32) | (uint)fd;
+        if (EpollEvents.Control(_epfd, Libc.EpollCtlAdd, fd, ConnectionEvents, token) != 0)
+        {
+            Unregister(connection);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Forgets a connection whose descriptor is about to be closed.</summary>
+    public void Unregister(EpollConnection connection)
+    {
+        lock (_slotsGate)
+        {
+            EpollConnection?[] slots = _slots;
+            int fd = connection.Fd;
+            if ((uint)fd < (uint)slots.Length && ReferenceEquals(slots[fd], connection))
+            {
+                slots[fd] = null;
+            }
+        }
+    }
+
+    /// <summary>Has the loop receive for <paramref name="connection"/> again (its reader made room after a pause).</summary>
+    public void ResumeReceive(EpollConnection connection)
+    {
+        _resumes.Enqueue(connection);
+        ulong one = 1;
+        Libc.Write(_wakeFd, &one, sizeof(ulong));
+    }
+
+    public void Dispose()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+
+        _stopping = true;
+        ulong one = 1;
+        Libc.Write(_wakeFd, &one, sizeof(ulong));
+        _thread.Join(TimeSpan.FromSeconds(2));
+        Libc.Close(_wakeFd);
+        Libc.Close(_epfd);
+        _events.Dispose();
+    }
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            int count = Libc.EpollWait(_epfd, _events.Pointer, MaxEvents, -1);
+            if (count < 0)
+            {
+                int errno = Libc.Errno;
+                if (errno == Libc.EIntr)
+                {
+                    continue;
+                }
+
+                Log.EpollWaitFailed(_logger, errno);
+                return;
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                Dispatch(_events.DataAt(i), _events.EventsAt(i));
+            }
+        }
+    }
+
+    private void Dispatch(ulong token, uint events)
+    {
+        if (token == WakeToken)
+        {
+            ulong value;
+            Libc.Read(_wakeFd, &value, sizeof(ulong));
+            while (_resumes.TryDequeue(out EpollConnection? resumed))
+            {
+                Guard(resumed, Libc.EpollIn);
+            }
+
+            return;
+        }
+
+        if ((token & ListenerFlag) != 0)
+        {
+            EpollListener listener;
+            lock (_slotsGate)
+            {
+                listener = _listeners[(int)(token & int.MaxValue)];
+            }
+
+            listener.OnAcceptReady();
+            return;
+        }
+
+        int fd = (int)(uint)token;
+        EpollConnection?[] slots = Volatile.Read(ref _slots);
+        EpollConnection? connection = (uint)fd < (uint)slots.Length ? Volatile.Read(ref slots[fd]) : null;
+        if (connection is not null && connection.Generation == (uint)(token >> 32))
+        {
+            Guard(connection, events);
+        }
+    }
+
+    private void Guard(EpollConnection connection, uint events)
+    {
+        try
+        {
+            connection.OnEvents(events);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // One connection's failure must never stop the loop every other connection depends on.
+            Log.EpollConnectionFailed(_logger, connection.ConnectionId, ex);
+            connection.Abort();
+        }
+    }
+}
