@@ -10,7 +10,8 @@ namespace Janus.Server.Transports.Epoll;
 /// </summary>
 internal sealed class ConnectionFeatures : IFeatureCollection
 {
-    private KeyValuePair<Type, object>[] _items = new KeyValuePair<Type, object>[6];
+    // Kestrel sets four on every connection (heartbeat, completion, lifetime notification, metrics context).
+    private KeyValuePair<Type, object>[] _items = new KeyValuePair<Type, object>[4];
     private int _count;
 
     public bool IsReadOnly => false;

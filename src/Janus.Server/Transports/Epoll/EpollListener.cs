@@ -38,7 +38,9 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         EndPoint = new EpollEndPoint(bound.Address, bound.Port, backlog);
         _addressParser = bound;
         _peer = new SocketAddress(bound.AddressFamily);
-        _ready.RunContinuationsAsynchronously = true;
+        // Inline: in a connect burst Kestrel's accept loop then runs on the epoll thread and accepts the whole backlog
+        // there, instead of costing a thread-pool wake-up per burst.
+        _ready.RunContinuationsAsynchronously = false;
     }
 
     public EndPoint EndPoint { get; }

@@ -36,6 +36,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private EpollConnection?[] _slots = new EpollConnection?[1024];
     private int _generation;
     private volatile bool _stopping;
+    private bool _releaseOnExit;
 
     public EpollLoop(ILogger logger)
     {
@@ -75,7 +76,18 @@ internal sealed unsafe class EpollLoop : IDisposable
     }
 
     /// <summary>A fresh generation number for a new connection (31 bits, never 0).</summary>
-    public uint NextGeneration() => ((uint)Interlocked.Increment(ref _generation) & 0x7FFF_FFFF) | 1;
+    public uint NextGeneration()
+    {
+        // Skipping 0 rather than setting the low bit: "| 1" gave two consecutive connections the same generation.
+        uint generation;
+        do
+        {
+            generation = (uint)Interlocked.Increment(ref _generation) & 0x7FFF_FFFF;
+        }
+        while (generation == 0);
+
+        return generation;
+    }
 
     /// <summary>Starts watching a connection's socket for input and output. False if epoll refused it.</summary>
     public bool Register(EpollConnection connection)
@@ -135,9 +147,22 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
 
         _stopping = true;
+        if (Thread.CurrentThread == _thread)
+        {
+            // Disposed by a continuation running on the loop (an application that disposes its host after a read):
+            // a join would wait for itself, and Run is still reading the events. Run releases them as it ends.
+            _releaseOnExit = true;
+            return;
+        }
+
         ulong one = 1;
         Libc.Write(_wakeFd, &one, sizeof(ulong));
         _thread.Join(TimeSpan.FromSeconds(2));
+        Release();
+    }
+
+    private void Release()
+    {
         Libc.Close(_wakeFd);
         Libc.Close(_epfd);
         _events.Dispose();
@@ -164,6 +189,11 @@ internal sealed unsafe class EpollLoop : IDisposable
             {
                 Dispatch(_events.DataAt(i), _events.EventsAt(i));
             }
+        }
+
+        if (_releaseOnExit)
+        {
+            Release();
         }
     }
 

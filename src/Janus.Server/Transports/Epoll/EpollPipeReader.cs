@@ -14,9 +14,11 @@ namespace Janus.Server.Transports.Epoll;
 /// <para>A buffer is rented only while unread bytes exist and goes back to the pool as soon as everything is
 /// consumed: an idle connection holds no input memory (Kestrel's socket transport keeps a pipe with its own
 /// segments per connection).</para>
-/// <para>The socket is edge-triggered, so each readiness report is received until a short read. When the buffer
-/// reaches its bound, or is full while the application is still looking at it, receiving pauses, and resumes on the
-/// loop thread once <see cref="AdvanceTo(SequencePosition, SequencePosition)"/> made room.</para>
+/// <para>The socket is edge-triggered, so each readiness report is received until a short read, or until the end of
+/// the stream once the peer's hang-up was reported (a FIN that came with the last bytes has no report of its own,
+/// and a short read does not see it). When the buffer reaches its bound, or is full while the application is still
+/// looking at it, receiving pauses, and resumes on the loop thread once
+/// <see cref="AdvanceTo(SequencePosition, SequencePosition)"/> made room.</para>
 /// </remarks>
 internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<ReadResult>
 {
@@ -25,6 +27,7 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
     private readonly EpollConnection _connection;
     private readonly int _maxBufferedBytes;
     private ManualResetValueTaskSourceCore<ReadResult> _core;
+    private CancellationTokenRegistration _registration;
     private byte[]? _buffer;
     private int _start;
     private int _end;
@@ -34,6 +37,7 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
     private bool _cancelNext;
     private bool _ended;
     private bool _paused;
+    private bool _hungUp;
     private bool _completed;
     private Exception? _error;
 
@@ -60,7 +64,9 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
 
         if (cancellationToken.CanBeCanceled)
         {
-            cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), this);
+            // Disposed when the result is taken, so a long-lived token neither accumulates registrations nor
+            // cancels a later operation.
+            _registration = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), this);
         }
 
         return new ValueTask<ReadResult>(this, _core.Version);
@@ -138,8 +144,11 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
         }
     }
 
-    /// <summary>The socket is readable (or hung up, or failed): receive until it is drained. On the loop thread.</summary>
-    public void OnReadable()
+    /// <summary>
+    /// The socket is readable (or hung up, or failed): receive until it is drained. On the loop thread.
+    /// <paramref name="hungUp"/>: the report says the peer closed or the socket failed.
+    /// </summary>
+    public void OnReadable(bool hungUp)
     {
         bool drained = false;
         while (!drained)
@@ -154,6 +163,8 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
                     return;
                 }
 
+                // Kept, for the receive that resumes after a pause comes with no report.
+                _hungUp |= hungUp;
                 if (!EnsureRoomLocked())
                 {
                     _paused = true;
@@ -170,7 +181,10 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
                 if (received > 0)
                 {
                     _end += (int)received;
-                    drained = received < room;
+
+                    // New bytes: a read that examined everything before them must not wait for yet more.
+                    _examinedAll = false;
+                    drained = received < room && !_hungUp;
                 }
                 else if (received == 0)
                 {
@@ -192,7 +206,14 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
 
                     _ended = true;
                     drained = true;
-                    _error = new ConnectionResetException($"recv failed (errno {errno}).");
+
+                    // A reset is how most clients leave (a close with unread data, or SO_LINGER 0), and for the
+                    // application it means the same as an orderly end: no exception (one per departing client
+                    // adds up to seconds of CPU when thousands leave at once).
+                    if (errno != Libc.EConnReset)
+                    {
+                        _error = new ConnectionResetException($"recv failed (errno {errno}).");
+                    }
                 }
 
                 if (_waiting)
@@ -271,7 +292,13 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
         }
     }
 
-    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _core.GetResult(token);
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token)
+    {
+        CancellationTokenRegistration registration = _registration;
+        _registration = default;
+        registration.Dispose();
+        return _core.GetResult(token);
+    }
 
     ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _core.GetStatus(token);
 

@@ -23,6 +23,7 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
 
     private readonly EpollConnection _connection;
     private ManualResetValueTaskSourceCore<FlushResult> _core;
+    private CancellationTokenRegistration _registration;
     private byte[]? _buffer;
     private int _sent;
     private int _written;
@@ -93,7 +94,9 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
 
         if (cancellationToken.CanBeCanceled)
         {
-            cancellationToken.UnsafeRegister(static state => ((PipeWriter)state!).CancelPendingFlush(), this);
+            // Disposed when the result is taken, so a long-lived token neither accumulates registrations nor
+            // cancels a later operation.
+            _registration = cancellationToken.UnsafeRegister(static state => ((PipeWriter)state!).CancelPendingFlush(), this);
         }
 
         return new ValueTask<FlushResult>(this, _core.Version);
@@ -205,7 +208,13 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
         }
     }
 
-    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _core.GetResult(token);
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token)
+    {
+        CancellationTokenRegistration registration = _registration;
+        _registration = default;
+        registration.Dispose();
+        return _core.GetResult(token);
+    }
 
     ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _core.GetStatus(token);
 
