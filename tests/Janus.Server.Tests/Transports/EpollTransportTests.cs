@@ -393,6 +393,38 @@ public sealed class EpollTransportTests
         Assert.Equal("data", Encoding.ASCII.GetString(first) + Encoding.ASCII.GetString(rest));
     }
 
+    [Fact]
+    public async Task A_token_cancels_only_the_read_it_was_given_to()
+    {
+        using CancellationTokenSource cts = new(TestTimeout);
+        await using EpollHarness harness = await EpollHarness.StartAsync();
+        (Socket client, ConnectionContext server) = await harness.ConnectPairAsync(cts.Token);
+        PipeReader input = server.Transport.Input;
+        using CancellationTokenSource longLived = new();
+
+        Task<ReadResult> first = input.ReadAsync(longLived.Token).AsTask();
+        await SendAllAsync(client, "a"u8.ToArray(), cts.Token);
+        ReadResult result = await Within(first, "the first read", cts.Token);
+        Assert.False(result.IsCanceled);
+        input.AdvanceTo(result.Buffer.End);
+
+        // The first read is over: cancelling its token now must not cancel the next read, which has no token.
+        await longLived.CancelAsync();
+        await SendAllAsync(client, "b"u8.ToArray(), cts.Token);
+        result = await Within(input.ReadAsync(), "the second read", cts.Token);
+        Assert.False(result.IsCanceled);
+        Assert.Equal("b", Encoding.ASCII.GetString(result.Buffer.ToArray()));
+        input.AdvanceTo(result.Buffer.End);
+
+        // A pending read is cancelled by its token.
+        using CancellationTokenSource third = new();
+        Task<ReadResult> cancelled = input.ReadAsync(third.Token).AsTask();
+        await third.CancelAsync();
+        result = await Within(cancelled, "the cancelled read", cts.Token);
+        Assert.True(result.IsCanceled);
+        input.AdvanceTo(result.Buffer.Start);
+    }
+
     [Theory]
     [InlineData("127.0.0.1")]
     [InlineData("::")]
