@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using Janus.Bot.Native;
-using Janus.Native;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
+using Janus.Native;
 using Janus.Protocol;
 
 namespace Janus.Bot.Worker;
