@@ -18,7 +18,7 @@ public readonly struct FanoutBatch : IDisposable
 
     /// <summary>
     /// At most this many deferred drains run inline on the scope's own thread when it closes (a reader answering
-    /// its own client); more are handed to the sender threads.
+    /// its own client); more are handed to the sender threads. An event loop's pass sets its own limit.
     /// </summary>
     public const int MaxInlineDrains = 2;
 
@@ -34,15 +34,35 @@ public readonly struct FanoutBatch : IDisposable
     [ThreadStatic]
     private static long t_bytes;
 
+    [ThreadStatic]
+    private static int t_maxInline;
+
     /// <summary>Opens a scope on this thread; dispose it (on the same thread) to send the deferred notifications.</summary>
-    public static FanoutBatch Begin()
+    public static FanoutBatch Begin() => Begin(MaxInlineDrains);
+
+    /// <summary>
+    /// Opens a scope around one pass of an event loop (everything one <c>epoll_wait</c> reported), as Redis writes to
+    /// its clients only after processing every ready socket: publishes read from many connections in one pass then
+    /// reach each subscriber in one write, and up to <paramref name="maxInlineDrains"/> drains (the pass's ACKs and
+    /// greetings) run on the loop thread itself instead of waking a sender.
+    /// </summary>
+    public static FanoutBatch BeginEventLoopPass(int maxInlineDrains) => Begin(maxInlineDrains);
+
+    private static FanoutBatch Begin(int maxInlineDrains)
     {
-        t_depth++;
+        if (t_depth++ == 0)
+        {
+            t_maxInline = maxInlineDrains;
+        }
+
         return default;
     }
 
     /// <summary>Whether a scope is open on this thread.</summary>
     internal static bool IsActive => t_depth > 0;
+
+    /// <summary>Whether messages were published under this thread's scope since its notifications last went out.</summary>
+    internal static bool HoldsPublishes => t_depth > 0 && t_bytes > 0;
 
     /// <summary>Closes the scope; the outermost one sends every deferred notification.</summary>
     public void Dispose()
@@ -92,7 +112,7 @@ public readonly struct FanoutBatch : IDisposable
 
         IOutboundSink?[] pending = t_pending!;
         t_count = 0;
-        bool inline = count <= MaxInlineDrains;
+        bool inline = count <= t_maxInline;
         for (int i = 0; i < count; i++)
         {
             IOutboundSink sink = pending[i]!;

@@ -203,8 +203,6 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         }
 
         errno = 0;
-        int one = 1;
-        Libc.SetSockOpt(fd, Libc.IpProtoTcp, Libc.TcpNoDelay, &one, sizeof(int));
         EndPoint? remote = null;
         try
         {
@@ -243,6 +241,9 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             int one = 1;
             int zero = 0;
             Libc.SetSockOpt(fd, Libc.SolSocket, Libc.SoReuseAddr, &one, sizeof(int));
+
+            // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one setsockopt per connection saved.
+            Libc.SetSockOpt(fd, Libc.IpProtoTcp, Libc.TcpNoDelay, &one, sizeof(int));
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
             {
                 Libc.SetSockOpt(fd, Libc.IpProtoIpv6, Libc.Ipv6V6Only, &zero, sizeof(int));

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Janus.Native;
+using Janus.Server.Fanout;
 using Janus.Server.Logging;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +22,10 @@ namespace Janus.Server.Transports.Epoll;
 internal sealed unsafe class EpollLoop : IDisposable
 {
     private const int MaxEvents = 1024;
+
+    // The ACKs and greetings of a pass are written from here, as a reader answers its own client; a pass that woke
+    // more queues than this (a fan-out) hands them to the sender threads.
+    private const int MaxInlineDrainsPerPass = 256;
     private const ulong WakeToken = ulong.MaxValue;
     private const ulong ListenerFlag = 1UL << 63;
     private const uint ConnectionEvents = Libc.EpollIn | Libc.EpollOut | Libc.EpollRdHup | Libc.EpollEt;
@@ -170,9 +175,17 @@ internal sealed unsafe class EpollLoop : IDisposable
 
     private void Run()
     {
+        // One fan-out scope stays open for as long as events keep coming and publishes wait in it, and closes (sending the deferred wake-ups)
+        // only when a poll finds nothing more to read, as Redis writes to its clients only when its loop has read
+        // everything ready. The original bot publishes each message on a connection of its own, all read here one
+        // after the other: with a scope per read, the senders started on message 1 while 99 were still to come, and
+        // a subscriber got several small writes instead of one. The scope's byte bound (FanoutBatch.MaxDeferredBytes)
+        // still flushes early, so the deferral is bounded however long the input keeps coming.
+        bool passOpen = false;
+        FanoutBatch pass = default;
         while (!_stopping)
         {
-            int count = Libc.EpollWait(_epfd, _events.Pointer, MaxEvents, -1);
+            int count = Libc.EpollWait(_epfd, _events.Pointer, MaxEvents, passOpen ? 0 : -1);
             if (count < 0)
             {
                 int errno = Libc.Errno;
@@ -182,13 +195,42 @@ internal sealed unsafe class EpollLoop : IDisposable
                 }
 
                 Log.EpollWaitFailed(_logger, errno);
-                return;
+                break;
+            }
+
+            if (count == 0)
+            {
+                if (passOpen)
+                {
+                    passOpen = false;
+                    pass.Dispose();
+                }
+
+                continue;
+            }
+
+            if (!passOpen)
+            {
+                passOpen = true;
+                pass = FanoutBatch.BeginEventLoopPass(MaxInlineDrainsPerPass);
             }
 
             for (int i = 0; i < count; i++)
             {
                 Dispatch(_events.DataAt(i), _events.EventsAt(i));
             }
+
+            if (!FanoutBatch.HoldsPublishes)
+            {
+                // Only replies (greetings, ACKs) are waiting: they go now, not after the next pass.
+                passOpen = false;
+                pass.Dispose();
+            }
+        }
+
+        if (passOpen)
+        {
+            pass.Dispose();
         }
 
         if (_releaseOnExit)

@@ -8,7 +8,8 @@ namespace Janus.Server.Transports.Epoll;
 /// <summary>
 /// The output side of an <see cref="EpollConnection"/>: what the application writes gathers in one pooled buffer and
 /// <see cref="FlushAsync"/> sends it with a non-blocking <c>send</c> on the flushing thread. Only a socket that is
-/// full makes the flush wait; the loop thread finishes it when the socket reports room.
+/// full makes the flush wait, until the loop thread reports room; the bytes not yet sent then stay in the buffer
+/// (<see cref="PipeWriter.UnflushedBytes"/>) for the next flush.
 /// </summary>
 /// <remarks>
 /// <para>The buffer goes back to the pool whenever everything written has been sent, so an idle connection holds no
@@ -41,6 +42,7 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
 
     public override bool CanGetUnflushedBytes => true;
 
+    /// <summary>Bytes written and not yet sent, including the rest of a flush that found the socket full.</summary>
     public override long UnflushedBytes => _written - _sent;
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
@@ -143,42 +145,47 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
         _connection.OnOutputEnded();
     }
 
-    /// <summary>The socket has room again: finish a waiting flush or the last bytes. On the loop thread.</summary>
+    /// <summary>
+    /// The socket has room again (on the loop thread). A waiting flush is released without sending: the unsent rest
+    /// stays in the buffer and leaves with the writer's next flush, together with everything the application queued
+    /// while the socket was full, in one <c>send</c> (sending the rest here and the new bytes after it halved the
+    /// size of every write to a backlogged client, and doubled the client's receives). After
+    /// <see cref="Complete"/> there is no next flush, so the rest is sent from here.
+    /// </summary>
     public void OnWritable()
     {
-        bool wakeFlush;
-        bool ended;
-        FlushResult result;
+        bool ended = false;
         lock (_connection.Gate)
         {
-            if (!_flushWaiting && !_finishing)
+            if (_flushWaiting)
+            {
+                _flushWaiting = false;
+            }
+            else if (_finishing)
+            {
+                SendLocked();
+                if (!_gone && _sent < _written)
+                {
+                    return;
+                }
+
+                ReleaseBufferLocked();
+                _finishing = false;
+                ended = true;
+            }
+            else
             {
                 return;
             }
-
-            SendLocked();
-            if (!_gone && _sent < _written)
-            {
-                return;
-            }
-
-            ReleaseBufferLocked();
-            wakeFlush = _flushWaiting;
-            _flushWaiting = false;
-            ended = _finishing;
-            _finishing = false;
-            result = new FlushResult(isCanceled: false, isCompleted: _gone);
-        }
-
-        if (wakeFlush)
-        {
-            _core.SetResult(result);
         }
 
         if (ended)
         {
             _connection.OnOutputEnded();
+            return;
         }
+
+        _core.SetResult(new FlushResult(isCanceled: false, isCompleted: false));
     }
 
     /// <summary>The socket is gone: a waiting flush learns that the output is over.</summary>
