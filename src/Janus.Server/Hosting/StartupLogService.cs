@@ -1,6 +1,9 @@
 using Janus.Server.Logging;
+using Janus.Server.Options;
+using Janus.Server.Transports.Epoll;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Janus.Server.Hosting;
 
@@ -10,12 +13,14 @@ internal sealed class StartupLogService : IHostedService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly JanusEndpoints _endpoints;
     private readonly ILogger<StartupLogService> _logger;
+    private readonly TcpTransport _transport;
     private CancellationTokenRegistration _registration;
 
-    public StartupLogService(IHostApplicationLifetime lifetime, JanusEndpoints endpoints, ILogger<StartupLogService> logger)
+    public StartupLogService(IHostApplicationLifetime lifetime, JanusEndpoints endpoints, IOptions<JanusOptions> options, ILogger<StartupLogService> logger)
     {
         _lifetime = lifetime;
         _endpoints = endpoints;
+        _transport = options.Value.Tcp.Transport;
         _logger = logger;
     }
 
@@ -36,6 +41,10 @@ internal sealed class StartupLogService : IHostedService
         if (_endpoints.Tcp is { } tcp)
         {
             Log.TcpListening(_logger, tcp);
+            if (_transport == TcpTransport.Epoll && tcp is not EpollEndPoint)
+            {
+                Log.EpollUnavailable(_logger);
+            }
         }
 
         if (_endpoints.Http is { } http)
