@@ -179,6 +179,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     private unsafe EpollConnection? TryAccept(out int errno)
     {
         int fd;
+        EndPoint? remote = null;
         lock (_gate)
         {
             if (_unbound)
@@ -199,20 +200,19 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
                 return null;
             }
 
+            // Parsed under the lock: the address buffer is the listener's, shared by every accept.
             _peer.Size = (int)length;
+            try
+            {
+                remote = _addressParser.Create(_peer);
+            }
+            catch (Exception ex) when (ex is ArgumentException or SocketException)
+            {
+                // A peer whose address does not parse is still served; it is merely not trusted.
+            }
         }
 
         errno = 0;
-        EndPoint? remote = null;
-        try
-        {
-            remote = _addressParser.Create(_peer);
-        }
-        catch (Exception ex) when (ex is ArgumentException or SocketException)
-        {
-            // A peer whose address does not parse is still served; it is merely not trusted.
-        }
-
         var connection = new EpollConnection(_loop, fd, EndPoint, remote, _maxReadBufferBytes);
         if (!_loop.Register(connection))
         {
