@@ -13,8 +13,9 @@ namespace Janus.Server.Transports.Epoll;
 /// </summary>
 /// <remarks>
 /// <para>Readable connections are received from here and their reader's continuation runs inline, so a client's
-/// subscribe is read, handled and ACKed on this thread with no hand-off. Writes normally happen on the thread that
-/// flushes (a sender thread); this thread only finishes writes that found the socket full.</para>
+/// subscribe is read, handled and ACKed on this thread with no hand-off. Fan-out writes happen on the sender threads;
+/// when a socket that was full has room again, this thread only tells the waiting flush (the rest leaves with the
+/// sender's next write), and it sends itself only what a completed output still holds.</para>
 /// <para>An event names its connection by descriptor and generation. Descriptors are reused by the kernel as soon as
 /// they are closed, so an event still in the batch for a closed connection must not reach the connection that got the
 /// same number: the generation tells them apart.</para>
