@@ -26,8 +26,7 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
 
     private readonly EpollConnection _connection;
     private readonly int _maxBufferedBytes;
-    private ManualResetValueTaskSourceCore<ReadResult> _core;
-    private CancellationTokenRegistration _registration;
+    private PendingOperation<ReadResult> _read;
     private byte[]? _buffer;
     private int _start;
     private int _end;
@@ -45,7 +44,6 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
     {
         _connection = connection;
         _maxBufferedBytes = maxBufferedBytes;
-        _core.RunContinuationsAsynchronously = false;
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -59,17 +57,10 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
             }
 
             _waiting = true;
-            _core.Reset();
+            _read.Reset();
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            // Disposed when the result is taken, so a long-lived token neither accumulates registrations nor
-            // cancels a later operation.
-            _registration = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), this);
-        }
-
-        return new ValueTask<ReadResult>(this, _core.Version);
+        return _read.AsValueTask(this, static state => ((PipeReader)state!).CancelPendingRead(), cancellationToken);
     }
 
     public override bool TryRead(out ReadResult result)
@@ -126,7 +117,7 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
             result = new ReadResult(BufferedLocked(), isCanceled: true, isCompleted: false);
         }
 
-        _core.SetResult(result);
+        _read.Complete(result);
     }
 
     public override void Complete(Exception? exception = null)
@@ -236,14 +227,7 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
             if (wake)
             {
                 // Inline: the application's read loop runs here, on the loop thread, until its next read.
-                if (failure is not null)
-                {
-                    _core.SetException(failure);
-                }
-                else
-                {
-                    _core.SetResult(result);
-                }
+                _read.Complete(result, failure);
             }
         }
     }
@@ -272,14 +256,7 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
 
         if (wake)
         {
-            if (_error is not null)
-            {
-                _core.SetException(_error);
-            }
-            else
-            {
-                _core.SetResult(result);
-            }
+            _read.Complete(result, _error);
         }
     }
 
@@ -292,18 +269,12 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
         }
     }
 
-    ReadResult IValueTaskSource<ReadResult>.GetResult(short token)
-    {
-        CancellationTokenRegistration registration = _registration;
-        _registration = default;
-        registration.Dispose();
-        return _core.GetResult(token);
-    }
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _read.GetResult(token);
 
-    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _core.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _read.GetStatus(token);
 
     void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+        _read.OnCompleted(continuation, state, token, flags);
 
     private bool TryTakeResultLocked(out ReadResult result)
     {

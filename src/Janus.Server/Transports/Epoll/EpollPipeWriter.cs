@@ -23,8 +23,7 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
     private const int MinimumBufferBytes = 4096;
 
     private readonly EpollConnection _connection;
-    private ManualResetValueTaskSourceCore<FlushResult> _core;
-    private CancellationTokenRegistration _registration;
+    private PendingOperation<FlushResult> _flush;
     private byte[]? _buffer;
     private int _sent;
     private int _written;
@@ -37,7 +36,6 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
     public EpollPipeWriter(EpollConnection connection)
     {
         _connection = connection;
-        _core.RunContinuationsAsynchronously = false;
     }
 
     public override bool CanGetUnflushedBytes => true;
@@ -91,17 +89,10 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
             }
 
             _flushWaiting = true;
-            _core.Reset();
+            _flush.Reset();
         }
 
-        if (cancellationToken.CanBeCanceled)
-        {
-            // Disposed when the result is taken, so a long-lived token neither accumulates registrations nor
-            // cancels a later operation.
-            _registration = cancellationToken.UnsafeRegister(static state => ((PipeWriter)state!).CancelPendingFlush(), this);
-        }
-
-        return new ValueTask<FlushResult>(this, _core.Version);
+        return _flush.AsValueTask(this, static state => ((PipeWriter)state!).CancelPendingFlush(), cancellationToken);
     }
 
     public override void CancelPendingFlush()
@@ -117,7 +108,7 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
             _flushWaiting = false;
         }
 
-        _core.SetResult(new FlushResult(isCanceled: true, isCompleted: false));
+        _flush.Complete(new FlushResult(isCanceled: true, isCompleted: false));
     }
 
     /// <summary>Ends the output: what is written is still sent, then the connection ends.</summary>
@@ -185,7 +176,7 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
             return;
         }
 
-        _core.SetResult(new FlushResult(isCanceled: false, isCompleted: false));
+        _flush.Complete(new FlushResult(isCanceled: false, isCompleted: false));
     }
 
     /// <summary>The socket is gone: a waiting flush learns that the output is over.</summary>
@@ -202,7 +193,7 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
 
         if (wakeFlush)
         {
-            _core.SetResult(new FlushResult(isCanceled: false, isCompleted: true));
+            _flush.Complete(new FlushResult(isCanceled: false, isCompleted: true));
         }
     }
 
@@ -215,18 +206,12 @@ internal sealed unsafe class EpollPipeWriter : PipeWriter, IValueTaskSource<Flus
         }
     }
 
-    FlushResult IValueTaskSource<FlushResult>.GetResult(short token)
-    {
-        CancellationTokenRegistration registration = _registration;
-        _registration = default;
-        registration.Dispose();
-        return _core.GetResult(token);
-    }
+    FlushResult IValueTaskSource<FlushResult>.GetResult(short token) => _flush.GetResult(token);
 
-    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _core.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<FlushResult>.GetStatus(short token) => _flush.GetStatus(token);
 
     void IValueTaskSource<FlushResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+        _flush.OnCompleted(continuation, state, token, flags);
 
     private void EnsureRoom(int sizeHint)
     {
