@@ -264,27 +264,23 @@ public abstract class ClientConnection : IOutboundSink
         while (true)
         {
             // A writer that keeps what a full socket refused (the epoll transport) sends it with the next batch; with
-            // nothing queued, it must still go before this drain lets go of the queue (Kestrel's pipe keeps none).
-            if (_output.CanGetUnflushedBytes && _output.UnflushedBytes > 0 && Session.Queue.Count == 0)
+            // nothing queued, it must still go before this drain lets go of the queue (Kestrel's pipe keeps none):
+            // then this turn flushes an empty batch.
+            bool heldBytesOnly = _output.CanGetUnflushedBytes && _output.UnflushedBytes > 0 && Session.Queue.Count == 0;
+            int taken = 0;
+            if (!heldBytesOnly)
             {
-                if (!FlushHeldBytes())
+                DrainStatus status = Session.Queue.DequeueBatch(this, batch, MaxBatchBytes, out taken);
+                if (status == DrainStatus.Idle)
                 {
                     return;
                 }
 
-                continue;
-            }
-
-            DrainStatus status = Session.Queue.DequeueBatch(this, batch, MaxBatchBytes, out int taken);
-            if (status == DrainStatus.Idle)
-            {
-                return;
-            }
-
-            if (status == DrainStatus.Closed)
-            {
-                FinishOutput();
-                return;
+                if (status == DrainStatus.Closed)
+                {
+                    FinishOutput();
+                    return;
+                }
             }
 
             ValueTask<FlushResult> flush;
@@ -325,38 +321,6 @@ public abstract class ClientConnection : IOutboundSink
                 return;
             }
         }
-    }
-
-    /// <summary>Flushes bytes the writer held back; false when the drain must stop (flush pending, or output gone).</summary>
-    private bool FlushHeldBytes()
-    {
-        ValueTask<FlushResult> flush;
-        try
-        {
-            flush = _output.FlushAsync();
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or ObjectDisposedException)
-        {
-            OutputGone();
-            return false;
-        }
-
-        if (!flush.IsCompletedSuccessfully)
-        {
-            _sendBacklogged = true;
-            _ = ContinueAfterFlushAsync(flush);
-            return false;
-        }
-
-        FlushResult result = flush.Result;
-        if (result.IsCompleted || result.IsCanceled)
-        {
-            OutputGone();
-            return false;
-        }
-
-        Volatile.Write(ref _lastSent, Services.Clock.Now);
-        return true;
     }
 
     private async Task ContinueAfterFlushAsync(ValueTask<FlushResult> flush)
