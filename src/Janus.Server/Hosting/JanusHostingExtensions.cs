@@ -58,8 +58,7 @@ public static class JanusHostingExtensions
             sockets.NoDelay = true;
             sockets.Backlog = options.Tcp.Backlog;
             sockets.UnsafePreferInlineScheduling = options.Tcp.InlineScheduling;
-            // Never let the transport pause reading below our own frame limit, or a large frame would stall.
-            sockets.MaxReadBufferSize = Math.Max(1024 * 1024, (long)options.Limits.MaxFrameBytes * 2);
+            sockets.MaxReadBufferSize = options.Limits.TransportReadBufferBytes;
         });
 
         // After the socket transport: Kestrel asks the factories last-registered first, and this one takes only the
@@ -199,29 +198,23 @@ public static class JanusHostingExtensions
     }
 
     /// <summary>
-    /// The address for a listener that binds one socket: <c>*</c> is IPv6-any bound dual-stack, except for port 0,
-    /// where it is IPv4-any as in <see cref="Listen"/>.
+    /// The address for a listener that binds one socket: <c>*</c> is IPv6-any (bound dual-stack by the epoll
+    /// transport), except for port 0, where it is IPv4-any for either transport (Kestrel's "any" with port 0 would
+    /// bind IPv4 and IPv6 to two different ports; loopback-only tests pass an address).
     /// </summary>
     private static IPAddress ParseAddress(string address, int port) =>
         address == "*" ? (port == 0 ? IPAddress.Any : IPAddress.IPv6Any) : IPAddress.Parse(address);
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {
-        if (address == "*")
+        if (address == "*" && port != 0)
         {
-            if (port == 0)
-            {
-                // Port 0 on "any" would bind IPv4 and IPv6 to two different ports; loopback-free tests pass an address.
-                kestrel.Listen(IPAddress.Any, port, configure);
-            }
-            else
-            {
-                kestrel.ListenAnyIP(port, configure);
-            }
+            // Kestrel's "any": IPv6 dual-stack, or IPv4 where the host has no IPv6.
+            kestrel.ListenAnyIP(port, configure);
         }
         else
         {
-            kestrel.Listen(IPAddress.Parse(address), port, configure);
+            kestrel.Listen(ParseAddress(address, port), port, configure);
         }
     }
 }

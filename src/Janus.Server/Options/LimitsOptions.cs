@@ -10,6 +10,12 @@ public sealed class LimitsOptions
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
     /// <summary>
+    /// How much unread input a transport may buffer for a connection before it stops reading: never below the frame
+    /// limit, or a large frame would stall (at least 1 MiB). Derived, not a setting (internal: the binder skips it).
+    /// </summary>
+    internal int TransportReadBufferBytes => (int)Math.Min(int.MaxValue / 2, Math.Max(1024 * 1024, (long)MaxFrameBytes * 2));
+
+    /// <summary>
     /// The most unsent bytes a connection's outbound queue may hold; past it the client is cut as a slow consumer.
     /// Kestrel's 64 KiB output pipe and the kernel's socket buffer come on top. Defaults to 1 MiB (Centrifugo's
     /// figure).

@@ -28,9 +28,7 @@ public sealed class EpollTransportFactory : IConnectionListenerFactory, IConnect
     {
         ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
-
-        // Never pause reading below our own frame limit, or a large frame would stall (as for the socket transport).
-        _maxReadBufferBytes = (int)Math.Min(int.MaxValue / 2, Math.Max(1024 * 1024, (long)options.Value.Limits.MaxFrameBytes * 2));
+        _maxReadBufferBytes = options.Value.Limits.TransportReadBufferBytes;
     }
 
     /// <summary>Whether this host can run the transport (it needs Linux's epoll).</summary>
