@@ -174,9 +174,7 @@ public sealed class EpollTransportTests
         (Socket client, ConnectionContext server) = await harness.ConnectPairAsync(cts.Token);
         PipeReader input = server.Transport.Input;
 
-        ValueTask<ReadResult> pending = input.ReadAsync();
-        Assert.False(pending.IsCompleted, "a read completed before the client sent anything");
-        Task<ReadResult> read = pending.AsTask();
+        Task<ReadResult> read = StartPendingRead(input, "a read completed before the client sent anything");
 
         byte[] message = Pattern(10_000, offset: 0);
         await SendAllAsync(client, message, cts.Token);
@@ -255,9 +253,7 @@ public sealed class EpollTransportTests
         await using EpollHarness harness = await EpollHarness.StartAsync();
         (Socket client, ConnectionContext server) = await harness.ConnectPairAsync(cts.Token);
         Task closed = ClosedAsync(server);
-        ValueTask<ReadResult> pending = server.Transport.Input.ReadAsync();
-        Assert.False(pending.IsCompleted);
-        Task<ReadResult> read = pending.AsTask();
+        Task<ReadResult> read = StartPendingRead(server.Transport.Input, "a read completed with nothing to read");
 
         server.Transport.Output.Write("goodbye"u8);
         await server.Transport.Output.CompleteAsync();
@@ -300,9 +296,7 @@ public sealed class EpollTransportTests
         await using EpollHarness harness = await EpollHarness.StartAsync();
         (Socket client, ConnectionContext server) = await harness.ConnectPairAsync(cts.Token);
         Task closed = ClosedAsync(server);
-        ValueTask<ReadResult> pending = server.Transport.Input.ReadAsync();
-        Assert.False(pending.IsCompleted);
-        Task<ReadResult> read = pending.AsTask();
+        Task<ReadResult> read = StartPendingRead(server.Transport.Input, "a read completed with nothing to read");
 
         server.Abort();
 
@@ -349,9 +343,7 @@ public sealed class EpollTransportTests
         (Socket client, ConnectionContext server) = await harness.ConnectPairAsync(cts.Token);
         PipeReader input = server.Transport.Input;
 
-        ValueTask<ReadResult> pending = input.ReadAsync();
-        Assert.False(pending.IsCompleted);
-        Task<ReadResult> read = pending.AsTask();
+        Task<ReadResult> read = StartPendingRead(input, "a read completed with nothing to read");
         input.CancelPendingRead();
 
         ReadResult result = await Within(read, "the canceled read", cts.Token);
@@ -361,9 +353,7 @@ public sealed class EpollTransportTests
         input.AdvanceTo(result.Buffer.Start);
 
         // The cancellation was for that read only: the next one waits for, and gets, the client's bytes.
-        ValueTask<ReadResult> next = input.ReadAsync();
-        Assert.False(next.IsCompleted, "the read after a canceled one completed without data");
-        Task<ReadResult> nextTask = next.AsTask();
+        Task<ReadResult> nextTask = StartPendingRead(input, "the read after a canceled one completed without data");
         await SendAllAsync(client, "data"u8.ToArray(), cts.Token);
         result = await Within(nextTask, "the read after the canceled one", cts.Token);
         Assert.False(result.IsCanceled);
@@ -910,6 +900,14 @@ public sealed class EpollTransportTests
         }
 
         return buffer;
+    }
+
+    /// <summary>Starts a read that must wait (nothing is buffered), as a task to await later.</summary>
+    private static Task<ReadResult> StartPendingRead(PipeReader input, string failure)
+    {
+        ValueTask<ReadResult> pending = input.ReadAsync();
+        Assert.False(pending.IsCompleted, failure);
+        return pending.AsTask();
     }
 
     /// <summary>Flushes until the writer holds nothing back (a flush that meets a full socket keeps the rest).</summary>
