@@ -136,7 +136,13 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
 
     public override ValueTask DisposeAsync()
     {
-        Abort(new ConnectionAbortedException("The connection was disposed."));
+        // Kestrel disposes every connection when its handler returns, normally long after it closed: an exception
+        // object per departing client only for a connection that is still open.
+        if (Volatile.Read(ref _closedFired) == 0)
+        {
+            Abort(new ConnectionAbortedException("The connection was disposed."));
+        }
+
         _reader.ReleaseBuffer();
         _writer.ReleaseBuffer();
         _closed.Dispose();
