@@ -180,15 +180,32 @@ internal static class ClusterNodes
     /// Polls Redis until the channel has <paramref name="count"/> subscribers. Only for what Redis does on its own
     /// with no event to await (StackExchange.Redis re-subscribing after a reconnect); bounded by <see cref="Timeout"/>.
     /// </summary>
-    public static async Task WaitForSubscriberCountAsync(RedisServer redis, string channel, long count)
+    public static Task WaitForSubscriberCountAsync(RedisServer redis, string channel, long count) =>
+        PollRedisAsync(
+            () => redis.SubscriberCountAsync(channel),
+            seen => seen == count,
+            seen => $"Channel {channel} has {seen} subscribers, expected {count}, after {Timeout}.");
+
+    /// <summary>
+    /// Polls Redis until one connection named <paramref name="clientName"/> holds <paramref name="count"/>
+    /// subscriptions. The count includes StackExchange.Redis's own configuration channel, which it subscribes to in
+    /// the background after connecting, with nothing to await; bounded by <see cref="Timeout"/>.
+    /// </summary>
+    public static Task WaitForClientSubscriptionsAsync(RedisServer redis, string clientName, int count) =>
+        PollRedisAsync(
+            () => redis.SubscriptionCountsOfClientAsync(clientName),
+            seen => seen.Contains(count),
+            seen => $"The connections named {clientName} hold [{string.Join(", ", seen)}] subscriptions, expected one with {count}, after {Timeout}.");
+
+    private static async Task PollRedisAsync<T>(Func<Task<T>> read, Func<T, bool> done, Func<T, string> failure)
     {
         using var timeout = new CancellationTokenSource(Timeout);
-        long seen;
-        while ((seen = await redis.SubscriberCountAsync(channel)) != count)
+        T seen;
+        while (!done(seen = await read()))
         {
             if (timeout.IsCancellationRequested)
             {
-                Assert.Fail($"Channel {channel} has {seen} subscribers, expected {count}, after {Timeout}.");
+                Assert.Fail(failure(seen));
             }
 
             await Task.Delay(50, CancellationToken.None);
