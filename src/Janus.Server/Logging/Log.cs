@@ -84,8 +84,11 @@ internal static partial class Log
     [LoggerMessage(43, LogLevel.Error, "Connection {ConnectionId} failed in the epoll loop and was aborted")]
     public static partial void EpollConnectionFailed(ILogger logger, string connectionId, Exception exception);
 
-    [LoggerMessage(44, LogLevel.Warning, "accept failed with errno {Errno} (out of descriptors?): retrying in 100 ms; clients wait in the listen backlog")]
-    public static partial void EpollAcceptFailed(ILogger logger, int errno);
+    [LoggerMessage(44, LogLevel.Warning, "accept failed with errno {Errno} (out of descriptors?): retrying every 100 ms, clients wait in the listen backlog; {Failures} failed so far (logged once a minute while it lasts)")]
+    public static partial void EpollAcceptFailed(ILogger logger, int errno, int failures);
+
+    [LoggerMessage(46, LogLevel.Information, "accepting again after {Failures} failed attempts")]
+    public static partial void EpollAcceptRecovered(ILogger logger, int failures);
 
     [LoggerMessage(45, LogLevel.Information, "The epoll transport needs Linux; the TCP port uses Kestrel's socket transport")]
     public static partial void EpollUnavailable(ILogger logger);

@@ -24,6 +24,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     private readonly SocketAddress _peer;
     private readonly IPEndPoint _addressParser;
     private ManualResetValueTaskSourceCore<bool> _ready;
+    private AcceptFailureLog _failures;
     private int _fd;
     private bool _signaled;
     private bool _waiting;
@@ -73,6 +74,11 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             EpollConnection? connection = TryAccept(out int errno);
             if (connection is not null)
             {
+                if (_failures.Failures > 0)
+                {
+                    Log.EpollAcceptRecovered(_logger, _failures.OnSuccess());
+                }
+
                 return connection;
             }
 
@@ -91,7 +97,11 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             else if (errno is Libc.EMFile or Libc.ENFile or Libc.ENoMem or Libc.ENoBufs)
             {
                 // Out of descriptors or memory: the backlog holds the clients until something closes.
-                Log.EpollAcceptFailed(_logger, errno);
+                if (_failures.OnFailure())
+                {
+                    Log.EpollAcceptFailed(_logger, errno, _failures.Failures);
+                }
+
                 await Task.Delay(100, CancellationToken.None);
             }
 
