@@ -165,6 +165,7 @@ static void close_client(int fd) {
     close(fd);
 }
 
+// The start of a message: {"timestamp":[MegaSecs,Secs,MicroSecs], with the Erlang split of the wall clock.
 static void stamp(char *out, size_t size, int *len) {
     struct timeval tv;
     gettimeofday(&tv, NULL);
@@ -189,12 +190,11 @@ static void publish(const char *body, size_t len) {
 }
 
 static void greet(int fd) {
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
     char b[160];
+    int n;
+    stamp(b, sizeof b, &n);
     unsigned r1 = (unsigned)random(), r2 = (unsigned)random(), r3 = (unsigned)random();
-    int n = snprintf(b, sizeof b, "{\"timestamp\":[%ld,%ld,%ld],\"token\":\"%08x%08x%08x%08x\"}\x01",
-                     (long)(tv.tv_sec / 1000000), (long)(tv.tv_sec % 1000000), (long)tv.tv_usec, r1, r2, r3, (unsigned)fd);
+    n += snprintf(b + n, sizeof b - (size_t)n, "\"token\":\"%08x%08x%08x%08x\"}\x01", r1, r2, r3, (unsigned)fd);
     send_all(fd, b, (size_t)n);
 }
 

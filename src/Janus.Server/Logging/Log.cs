@@ -87,9 +87,9 @@ internal static partial class Log
     [LoggerMessage(44, LogLevel.Warning, "accept failed with errno {Errno} (out of descriptors?): retrying every 100 ms, clients wait in the listen backlog; {Failures} failed so far (logged once a minute while it lasts)")]
     public static partial void EpollAcceptFailed(ILogger logger, int errno, int failures);
 
-    [LoggerMessage(46, LogLevel.Information, "accepting again after {Failures} failed attempts")]
-    public static partial void EpollAcceptRecovered(ILogger logger, int failures);
-
     [LoggerMessage(45, LogLevel.Information, "The epoll transport needs Linux; the TCP port uses Kestrel's socket transport")]
     public static partial void EpollUnavailable(ILogger logger);
+
+    [LoggerMessage(46, LogLevel.Information, "accepting again after {Failures} failed attempts")]
+    public static partial void EpollAcceptRecovered(ILogger logger, int failures);
 }
