@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Janus.Protocol;
 using Microsoft.AspNetCore.Http;
 
@@ -90,6 +91,15 @@ internal sealed class PublishRequestParser
         message.TryGetProperty("event", out JsonElement eventValue);
         message.TryGetProperty("message_id", out JsonElement messageId);
         message.TryGetProperty("data", out JsonElement data);
+
+        // JsonDocument checks structure, not the UTF-8 inside strings, and deliveries carry these values verbatim: bad
+        // bytes would reach every subscriber (a browser closes its WebSocket on them). TCP and WebSocket refuse them too.
+        ApiFailure? invalidText = CheckUtf8(eventValue, prefix, "event") ?? CheckUtf8(messageId, prefix, "message_id") ?? CheckUtf8(data, prefix, "data");
+        if (invalidText is not null)
+        {
+            return invalidText;
+        }
+
         if (hasTopic)
         {
             return AddItem(topic, prefix + "topic", eventValue, messageId, data, items);
@@ -165,6 +175,9 @@ internal sealed class PublishRequestParser
         value.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(value);
 
     private static int RawLength(JsonElement value) => Raw(value).Length;
+
+    private static ApiFailure? CheckUtf8(JsonElement value, string prefix, string name) =>
+        Utf8.IsValid(Raw(value)) ? null : Invalid(prefix + name, "is not valid UTF-8");
 
     private static ApiFailure Invalid(string path, string problem) =>
         new(StatusCodes.Status422UnprocessableEntity, "invalid_field", $"{path} {problem}");
