@@ -27,6 +27,20 @@ internal sealed class PublishRequestParser
     /// <summary>Fills <paramref name="items"/>; returns why the body is refused, or null.</summary>
     public ApiFailure? Parse(JsonElement root, List<PublishItem> items)
     {
+        try
+        {
+            return ParseRoot(root, items);
+        }
+        catch (InvalidOperationException)
+        {
+            // Looking a property up unescapes the keys it passes, and a lone surrogate escape ("\ud800") cannot be
+            // unescaped: JsonDocument accepts it as grammar, but it is not text.
+            return new ApiFailure(StatusCodes.Status400BadRequest, "invalid_json", "the body has a key that is not valid Unicode (a lone surrogate escape)");
+        }
+    }
+
+    private ApiFailure? ParseRoot(JsonElement root, List<PublishItem> items)
+    {
         switch (root.ValueKind)
         {
             case JsonValueKind.Array:

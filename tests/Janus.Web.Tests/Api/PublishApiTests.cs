@@ -176,6 +176,25 @@ public sealed class PublishApiTests
         await AssertNothingWasPublishedAsync(server, subscriber);
     }
 
+    [Theory]
+    [InlineData("""{"topic":"a","\ud800\r":0}""")]
+    [InlineData("""{"\udc00\udc00\udc00":1,"topic":"a"}""")]
+    [InlineData("""[{"topic":"a"},{"topic":"a","\udc00xxxxxxxxxxxx":1}]""")]
+    public async Task Regression_a_key_with_a_lone_surrogate_escape_is_invalid_json_not_a_500(string body)
+    {
+        // Found by the fuzzer (tests/Janus.Fuzz.Tests): looking a property up unescapes the keys it passes, and a
+        // lone surrogate escape threw InvalidOperationException out of the parser: a 500 and an error in the log.
+        await using JanusTestServer server = await StartAsync();
+        await using WsClient subscriber = await WsClient.ConnectAsync(server);
+        await subscriber.SubscribeAsync("a");
+
+        (HttpStatusCode status, JsonElement answer, _) = await PostAsync(server, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_json", answer.GetProperty("error").GetString());
+        await AssertNothingWasPublishedAsync(server, subscriber);
+    }
+
     [Fact]
     public async Task A_message_with_a_topic_longer_than_the_limit_is_refused_with_its_path()
     {
