@@ -19,7 +19,7 @@ namespace Janus.Fuzz.Tests;
 internal sealed class FuzzRunner
 {
     /// <summary>Inputs per target when <c>JANUS_FUZZ_ITERATIONS</c> is not set: enough to run a few seconds in CI.</summary>
-    public const long DefaultIterations = 20_000;
+    public const long DefaultIterations = 10_000;
 
     /// <summary>One input taking longer than this is reported as a hang.</summary>
     public const int HangSeconds = 20;
@@ -32,6 +32,7 @@ internal sealed class FuzzRunner
     private long _maxTicks;
     private long _startedTicks;
     private volatile string? _current;
+    private volatile object? _running;
 
     public FuzzRunner(string target, ITestOutputHelper output)
     {
@@ -74,6 +75,7 @@ internal sealed class FuzzRunner
                     input =>
                     {
                         _current = null;
+                        _running = input;
                         Volatile.Write(ref _startedTicks, Stopwatch.GetTimestamp());
                         long started = Stopwatch.GetTimestamp();
                         long allocated;
@@ -119,7 +121,8 @@ internal sealed class FuzzRunner
             if (started != 0 && Stopwatch.GetElapsedTime(started) > TimeSpan.FromSeconds(HangSeconds))
             {
                 // The worker is stuck in the code under test; it is a background thread, so it dies with the test host.
-                Assert.Fail($"{_target}: one input has been running for more than {HangSeconds} s (a hang) after {Interlocked.Read(ref _inputs)} inputs.");
+                string running = _running is T input ? describe(input) : "(unknown)";
+                Assert.Fail($"{_target}: one input has been running for more than {HangSeconds} s (a hang) after {Interlocked.Read(ref _inputs)} inputs: {running}");
             }
         }
 
