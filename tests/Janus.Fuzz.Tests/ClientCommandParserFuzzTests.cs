@@ -95,7 +95,8 @@ public sealed class ClientCommandParserFuzzTests
 
             if (error != ProtocolError.None)
             {
-                Assert.Contains(error, new[] { ProtocolError.InvalidCommand, ProtocolError.UnknownAction, ProtocolError.InvalidTopic, ProtocolError.InvalidPublish });
+                // A refusal of valid JSON for what it says; which one is the parser's business (and grows with it).
+                Assert.NotEqual(ProtocolError.InvalidUtf8, error);
                 return allocated;
             }
 
@@ -136,11 +137,15 @@ public sealed class ClientCommandParserFuzzTests
         string topic = command.Topic.ToString();
         if (!publishBody)
         {
-            // The last "action" decides, and every "action" is a string one of the three (anything else is refused).
-            string[] actions = root.EnumerateObject().Where(p => p.NameEquals("action")).Select(p => p.Value.GetString()!).ToArray();
-            Assert.NotEmpty(actions);
-            Assert.All(actions, a => Assert.Contains(a, new[] { "subscribe", "unsubscribe", "publish" }));
-            Assert.Equal(actions[^1], command.Action.ToString().ToLowerInvariant());
+            // The last "action" decides, and every action is named after its ClientAction.
+            JsonElement action = root.EnumerateObject().Last(p => p.NameEquals("action")).Value;
+            Assert.Equal(JsonValueKind.String, action.ValueKind);
+            Assert.Equal(action.GetString(), command.Action.ToString().ToLowerInvariant());
+            if (command.Action is not (ClientAction.Subscribe or ClientAction.Unsubscribe or ClientAction.Publish))
+            {
+                // An action added after this target was written: the generic properties above hold for it too.
+                return 0;
+            }
         }
         else
         {

@@ -45,6 +45,9 @@ commands = {
 }
 for name, text in commands.items():
     write("command", name, text)
+# Regressions found by the fuzzer (docs/fuzzing.md).
+write("command", "regression-lone-surrogate-key", '{"\\udc00\\udc00":1,"action":"subscribe","data":"t"}')
+write("command", "regression-lone-surrogate-action", '{"action":"\\ud800\\ud800\\ud800","data":"t"}')
 write("command", "invalid-utf8-in-string", b'{"action":"publish","topic":"t","data":"\xff\xfe"}')
 write("command", "overlong-utf8", b'{"action":"subscribe","data":"\xc0\xaf"}')
 write("command", "encoded-surrogate", b'{"action":"subscribe","data":"\xed\xa0\x80"}')
@@ -133,5 +136,8 @@ http = {
     "bad-utf8-topic": b'{"topic":"\xc3\x28"}',
     "surrogate-topic": '{"topic":"\\udc00"}',
 }
+# Regressions found by the fuzzer (docs/fuzzing.md).
+http["regression-lone-surrogate-key"] = '{"topic":"a","\\ud800\\r":0}'
+http["regression-bad-utf8-event"] = b'{"messages":[{"topic":"a","event":"ok"},{"topic":"a","event":"bad \xed\xa0\x80"}]}'
 for name, data in http.items():
     write("http", name, data)
