@@ -20,7 +20,7 @@ internal readonly record struct AllocationBudget(long FixedBytes, int BytesPerIn
         long limit = FixedBytes + (BytesPerInputByte * inputLength);
         if (allocated > limit)
         {
-            throw new Xunit.Sdk.XunitException($"allocated {allocated} B for a {inputLength} B input; the bound is {FixedBytes} + {BytesPerInputByte} x {inputLength} = {limit} B");
+            throw new AllocationBudgetExceededException($"allocated {allocated} B for a {inputLength} B input; the bound is {FixedBytes} + {BytesPerInputByte} x {inputLength} = {limit} B");
         }
     }
 }
