@@ -333,9 +333,11 @@ internal sealed unsafe partial class StormLoop
         _freshTokens.AsSpan(index * TokenSize, TokenSize).CopyTo(_tokens.AsSpan(index * TokenSize, TokenSize));
         client.AwaitingAnswers = _perClient;
         client.Phase = StormPhase.AwaitSubscribed;
-        foreach ((string topic, SessionFrames.Position since) in Positions(index))
+        for (int k = 0; k < _perClient; k++)
         {
-            if (!Send(client.Fd, SessionFrames.Subscribe(topic, since)))
+            ref TopicCursor cursor = ref _cursors[(index * _perClient) + k];
+            SessionFrames.Position? since = cursor.Epoch >= 0 ? new SessionFrames.Position(cursor.Offset, _epochNames[cursor.Epoch]) : null;
+            if (!Send(client.Fd, SessionFrames.Subscribe(_topics[TopicOf(index, k)], since)))
             {
                 RetryOrFail(index);
                 return false;

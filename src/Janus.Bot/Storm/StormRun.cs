@@ -82,6 +82,10 @@ internal static class StormRun
             report.Subscribed = readies.Sum(r => r.Subscribed);
             report.SetupFailures = readies.Sum(r => r.Failed);
             report.BotSetupCpuMs = readies.Sum(r => r.CpuUs) / 1000.0;
+            if (report.Subscribed == 0)
+            {
+                throw new InvalidOperationException("no client subscribed: is the server up, and does it speak sessions (hello)? The workers' log lines above say more.");
+            }
 
             await using StormPublisher publisher = await StormPublisher.ConnectAsync(publishTo, topics, options.Rate, ct);
             publisher.Start();
