@@ -592,7 +592,6 @@ internal sealed unsafe partial class StormLoop : IDisposable
         }
         else
         {
-            client.Phase = StormPhase.Failed;
             GiveUp(index);
         }
     }
