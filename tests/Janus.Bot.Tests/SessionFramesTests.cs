@@ -19,6 +19,7 @@ public sealed class SessionFramesTests
     public void Commands_are_the_documented_json()
     {
         Assert.Equal("{\"action\":\"hello\"}", Body(SessionFrames.Hello()));
+        Assert.Equal("{\"action\":\"bye\"}", Body(SessionFrames.Bye()));
         Assert.Equal("{\"action\":\"subscribe\",\"data\":\"news\"}", Body(SessionFrames.Subscribe("news")));
         Assert.Equal(
             "{\"action\":\"subscribe\",\"data\":\"news\",\"since\":{\"offset\":41,\"epoch\":\"9f2c41d0\"}}",

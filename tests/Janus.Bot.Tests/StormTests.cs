@@ -49,6 +49,9 @@ public sealed partial class StormTests
         }
 
         Assert.Contains("\nlost: 0, duplicated: 0, out of order: 0, recovered:false: 0, resume failures: 0, errors: 0\n", text, StringComparison.Ordinal);
+
+        // The clients said bye at the end: no session is left parked for the grace period.
+        Assert.Equal("0", await ParkedSessionsAsync(server));
     }
 
     [Fact]
@@ -121,6 +124,29 @@ public sealed partial class StormTests
     }
 
     private static string[] Lines(string text) => text.Split('\n');
+
+    /// <summary>The server's <c>janus_sessions_parked</c> gauge, once it has settled (a close is processed after the bot's stop returns).</summary>
+    private static async Task<string> ParkedSessionsAsync(JanusTestServer server)
+    {
+        using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
+        string value = "";
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            string metrics = await http.GetStringAsync(new Uri("metrics", UriKind.Relative));
+            value = ParkedGauge().Match(metrics).Groups["value"].Value;
+            if (value == "0")
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return value;
+    }
+
+    [GeneratedRegex(@"^janus_sessions_parked\{\} (?<value>\d+)$", RegexOptions.Multiline)]
+    private static partial Regex ParkedGauge();
 
     [GeneratedRegex(@"^cut \d+: (?<cut>\d+) cut, (?<resumed>\d+) resumed \((?<false>\d+) recovered:false, (?<failed>\d+) failed, (?<not>\d+) not resumed\), all resumed in \d+\.\d\dms, all caught up in \d+\.\d\dms$", RegexOptions.Multiline)]
     private static partial Regex CutLine();

@@ -29,6 +29,14 @@ internal static class SessionFrames
         w.WriteEndObject();
     });
 
+    /// <summary><c>{"action":"bye"}</c>, framed: ends the session at once (no grace period).</summary>
+    public static byte[] Bye() => Frame(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("action", "bye");
+        w.WriteEndObject();
+    });
+
     /// <summary>A subscribe, with <c>since</c> when <paramref name="since"/> is given.</summary>
     public static byte[] Subscribe(string topic, Position? since = null) => Frame(w =>
     {

@@ -34,6 +34,10 @@ internal sealed unsafe partial class StormLoop
                 Receive(index);
                 return;
 
+            case StormPhase.Leaving:
+                OnLeaving(index);
+                return;
+
             default:
                 return;
         }

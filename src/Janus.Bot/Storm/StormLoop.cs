@@ -33,10 +33,12 @@ internal sealed unsafe partial class StormLoop : IDisposable
     private const int MaxReturnAttempts = 10;
     private const int MaxLoggedErrors = 5;
     private const int TokenSize = 32;
+    private static readonly TimeSpan ByeTimeout = TimeSpan.FromSeconds(3);
 
     private static readonly byte[] PingFrame = "<regular-socket/>\0PING\0"u8.ToArray();
     private static readonly byte[] PongFrame = "<regular-socket/>\0PONG\0"u8.ToArray();
     private static readonly byte[] HelloFrame = SessionFrames.Hello();
+    private static readonly byte[] ByeFrame = SessionFrames.Bye();
 
     private readonly StormClient[] _clients;
     private readonly TopicCursor[] _cursors;
@@ -94,6 +96,8 @@ internal sealed unsafe partial class StormLoop : IDisposable
     private long _drainDeadlineUs;
     private TaskCompletionSource<StormTally>? _drainDone;
     private bool _stopping;
+    private int _leaving;
+    private long _byeDeadlineUs;
 
     /// <summary>Starts the loop's thread; each client's host, source and first topic index are given.</summary>
     public StormLoop(
@@ -199,10 +203,14 @@ internal sealed unsafe partial class StormLoop : IDisposable
         return done.Task;
     }
 
-    /// <summary>Closes every connection (abortively) and ends the thread.</summary>
+    /// <summary>
+    /// Ends every session with <c>bye</c> and waits (at most <see cref="ByeTimeout"/>) for the server to close, so no
+    /// session is left parked for the grace period to load the next run; then closes whatever is left (abortively)
+    /// and ends the thread.
+    /// </summary>
     public Task StopAsync()
     {
-        Post(() => _stopping = true);
+        Post(SayBye);
         return _stopped.Task;
     }
 
@@ -275,6 +283,11 @@ internal sealed unsafe partial class StormLoop : IDisposable
                 {
                     FinishDrain();
                 }
+
+                if (_byeDeadlineUs != 0 && now >= _byeDeadlineUs)
+                {
+                    _stopping = true;
+                }
             }
         }
         catch (Exception ex)
@@ -311,6 +324,11 @@ internal sealed unsafe partial class StormLoop : IDisposable
         if (_drainDone is not null)
         {
             next = Math.Min(next, _drainDeadlineUs);
+        }
+
+        if (_byeDeadlineUs != 0)
+        {
+            next = Math.Min(next, _byeDeadlineUs);
         }
 
         if (_away.TryPeek(out _, out long returnAt))
@@ -368,6 +386,43 @@ internal sealed unsafe partial class StormLoop : IDisposable
         if (episode.Settled)
         {
             FinishRound();
+        }
+    }
+
+    private void SayBye()
+    {
+        _setupRunning = false;
+        _connectQueue.Clear();
+        _away.Clear();
+        for (int i = 0; i < _clients.Length; i++)
+        {
+            ref StormClient client = ref _clients[i];
+            if (client.Phase == StormPhase.Live && Send(client.Fd, ByeFrame))
+            {
+                client.Phase = StormPhase.Leaving;
+                _leaving++;
+            }
+        }
+
+        _byeDeadlineUs = WallClock.NowMicroseconds() + (long)ByeTimeout.TotalMicroseconds;
+        _stopping = _leaving == 0;
+    }
+
+    /// <summary>A client that said bye: what still arrives is dropped; the server's close ends it.</summary>
+    private void OnLeaving(int index)
+    {
+        ref StormClient client = ref _clients[index];
+        nint received = Libc.Recv(client.Fd, _buffer, ReceiveSize, 0);
+        if (received > 0 || (received < 0 && Libc.Errno is Libc.EAgain or Libc.EIntr))
+        {
+            return;
+        }
+
+        CloseSocket(ref client);
+        client.Phase = StormPhase.Failed;
+        if (--_leaving == 0)
+        {
+            _stopping = true;
         }
     }
 

@@ -24,6 +24,9 @@ internal enum StormPhase : byte
     /// <summary>Cut (or dropped), waiting out the outage before reconnecting.</summary>
     Away,
 
-    /// <summary>Gave up.</summary>
+    /// <summary>Gave up (or, at the end, gone).</summary>
     Failed,
+
+    /// <summary>At the end: <c>bye</c> sent, waiting for the server to close.</summary>
+    Leaving,
 }
