@@ -131,8 +131,9 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
         {
             write(message(await Task.WhenAll(parts)));
         }
-        catch (IOException ex)
+        catch (Exception ex)
         {
+            // A receive loop that failed: tell the coordinator now rather than leave it waiting for the run's bound.
             write(new ControlMessage { Type = ControlMessage.ErrorType, Message = ex.Message });
         }
     }
