@@ -18,6 +18,7 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _nextId;
     private int _cuts;
+    private volatile TaskCompletionSource? _serverToClientGate;
 
     private FaultProxy(IPEndPoint target)
     {
@@ -42,6 +43,15 @@ public sealed class FaultProxy : IAsyncDisposable
     public static FaultProxy Start(IPEndPoint target) => new(target);
 
     /// <summary>
+    /// Stops forwarding what the server sends (it piles up in the proxy's socket buffers, written as far as the server
+    /// can tell), until <see cref="ResumeServerToClient"/> or a cut, which loses it: the bytes a dropped network swallows.
+    /// </summary>
+    public void HoldServerToClient() => _serverToClientGate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Forwards what the server sends again.</summary>
+    public void ResumeServerToClient() => Interlocked.Exchange(ref _serverToClientGate, null)?.TrySetResult();
+
+    /// <summary>
     /// Cuts every open connection: both sides get a reset (SO_LINGER 0), whatever was in flight is lost. Returns how
     /// many were cut.
     /// </summary>
@@ -58,6 +68,9 @@ public sealed class FaultProxy : IAsyncDisposable
         }
 
         Interlocked.Add(ref _cuts, count);
+
+        // After the resets, so nothing held is forwarded: it is lost with the connections.
+        ResumeServerToClient();
         return count;
     }
 
@@ -98,19 +111,19 @@ public sealed class FaultProxy : IAsyncDisposable
             }
 
             int id = Interlocked.Increment(ref _nextId);
-            var pair = new Pair(client, server);
+            var pair = new Pair(client, server, this);
             _pairs[id] = pair;
             _ = pair.RunAsync().ContinueWith(_ => _pairs.TryRemove(id, out Pair? _), TaskScheduler.Default);
         }
     }
 
-    private sealed class Pair(Socket client, Socket server)
+    private sealed class Pair(Socket client, Socket server, FaultProxy proxy)
     {
         private int _closed;
 
         public async Task RunAsync()
         {
-            await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+            await Task.WhenAny(PumpAsync(client, server, null), PumpAsync(server, client, proxy));
             Reset();
         }
 
@@ -126,13 +139,18 @@ public sealed class FaultProxy : IAsyncDisposable
             server.Close(0);
         }
 
-        private static async Task PumpAsync(Socket from, Socket to)
+        private static async Task PumpAsync(Socket from, Socket to, FaultProxy? gated)
         {
             byte[] buffer = new byte[16 * 1024];
             try
             {
                 while (true)
                 {
+                    if (gated?._serverToClientGate is { } gate)
+                    {
+                        await gate.Task;
+                    }
+
                     int read = await from.ReceiveAsync(buffer, SocketFlags.None);
                     if (read == 0)
                     {

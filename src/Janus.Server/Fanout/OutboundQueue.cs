@@ -46,6 +46,9 @@ public sealed class OutboundQueue
         _limit = limitBytes;
     }
 
+    /// <summary>The most unsent bytes the queue holds before it overflows.</summary>
+    public long Limit => _limit;
+
     /// <summary>Identifies the queue (and its session); spreads subscribers over a topic's stripes.</summary>
     public long Id { get; }
 
@@ -460,6 +463,74 @@ public sealed class OutboundQueue
         if (stale is not null)
         {
             foreach (OutboundMessage message in stale)
+            {
+                message.Release();
+            }
+        }
+    }
+
+    /// <summary>The offset of the first queued message of <paramref name="topic"/>, or 0 if none is queued.</summary>
+    public long FirstOffsetOf(object topic)
+    {
+        Enter();
+        try
+        {
+            int mask = _ring.Length - 1;
+            for (int i = 0; i < _count; i++)
+            {
+                OutboundMessage message = _ring[(_head + i) & mask];
+                if (ReferenceEquals(message.Topic, topic))
+                {
+                    return message.Offset;
+                }
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Puts messages back at the front of the queue, in the given order (the queue takes over one reference to each;
+    /// if it no longer takes messages they are released). For a parked session's in-flight messages.
+    /// </summary>
+    public void Prepend(List<OutboundMessage> messages, long bytes)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        bool accepted = false;
+        Enter();
+        try
+        {
+            if (_state == QueueState.Open)
+            {
+                accepted = true;
+                if (_count + messages.Count > _ring.Length)
+                {
+                    Grow(_count + messages.Count);
+                }
+
+                int mask = _ring.Length - 1;
+                for (int i = messages.Count - 1; i >= 0; i--)
+                {
+                    _head = (_head - 1) & mask;
+                    _ring[_head] = messages[i];
+                }
+
+                _count += messages.Count;
+                _bytes += bytes;
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+
+        if (!accepted)
+        {
+            foreach (OutboundMessage message in messages)
             {
                 message.Release();
             }

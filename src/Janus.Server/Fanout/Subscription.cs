@@ -18,6 +18,9 @@ public sealed class Subscription
     /// <summary>The stripe the subscription was added to (chosen by the first queue's id, kept when the queue changes).</summary>
     internal TopicStripe? Stripe { get; set; }
 
+    /// <summary>The topic's offset when the subscription began: nothing at or before it was ever sent for it.</summary>
+    internal long StartOffset { get; set; }
+
     /// <summary>The slot in the topic stripe; changed only under that stripe's lock.</summary>
     internal int Slot { get; set; } = -1;
 }

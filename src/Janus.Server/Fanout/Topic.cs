@@ -126,6 +126,7 @@ public sealed class Topic
         lock (PublishLock)
         {
             StreamPosition current = Position;
+            subscription.StartOffset = current.Offset;
             bool? recovered = null;
             int first = 0, count = 0;
             if (since is { } from)
@@ -202,6 +203,59 @@ public sealed class Topic
             scratch.Clear();
             subscription.Stripe!.Repoint(subscription, to);
             return recovered;
+        }
+    }
+
+    /// <summary>
+    /// When a session parks: the messages of this topic its connection had written but the network may have lost
+    /// (the bytes in the dropped socket) go back to the front of its queue, newest first as far as
+    /// <paramref name="budget"/> bytes allow, taken from the history while it still holds them. A resume then sends
+    /// only those after the client's position, so a client back after the history has moved on still recovers what
+    /// its socket swallowed. Returns the bytes queued.
+    /// </summary>
+    internal long RequeueWritten(Subscription subscription, OutboundQueue queue, long budget)
+    {
+        TopicHistory? history = History;
+        if (history is null || budget <= 0)
+        {
+            return 0;
+        }
+
+        lock (PublishLock)
+        {
+            long firstQueued = queue.FirstOffsetOf(this);
+            long before = firstQueued > 0 ? firstQueued : Position.Offset + 1;
+            long from = Math.Max(subscription.StartOffset + 1, history.OldestOffset);
+            if (history.Count == 0 || from >= before)
+            {
+                return 0;
+            }
+
+            int first = (int)(from - history.OldestOffset);
+            int last = (int)(before - 1 - history.OldestOffset);
+            long bytes = 0;
+            int start = last + 1;
+            while (start > first && bytes + history.Get(start - 1).Size <= budget)
+            {
+                start--;
+                bytes += history.Get(start).Size;
+            }
+
+            if (start > last)
+            {
+                return 0;
+            }
+
+            var messages = new List<OutboundMessage>(last - start + 1);
+            for (int i = start; i <= last; i++)
+            {
+                OutboundMessage message = history.Get(i);
+                message.AddReferences(1);
+                messages.Add(message);
+            }
+
+            queue.Prepend(messages, bytes);
+            return bytes;
         }
     }
 

@@ -76,7 +76,7 @@ public sealed class TopicRegistry
     public Subscription Subscribe(ReadOnlySpan<char> name, OutboundQueue queue)
     {
         Topic topic = Reserve(name);
-        var subscription = new Subscription(topic, queue);
+        var subscription = new Subscription(topic, queue) { StartOffset = topic.Position.Offset };
         topic.Add(subscription);
         Activate(topic);
         return subscription;

@@ -211,6 +211,25 @@ public sealed class Session
         }
     }
 
+    /// <summary>
+    /// After parking: what the dropped connection had written and may not have delivered goes back to the front of the
+    /// queue (see <see cref="Topic.RequeueWritten"/>), within half the queue's bound.
+    /// </summary>
+    internal void RequeueWritten(long queueLimitBytes)
+    {
+        List<Subscription> subscriptions;
+        lock (_lock)
+        {
+            subscriptions = Snapshot();
+        }
+
+        long budget = (queueLimitBytes / 2) - Queue.QueuedBytes;
+        foreach (Subscription subscription in subscriptions)
+        {
+            budget -= subscription.Topic.RequeueWritten(subscription, Queue, budget);
+        }
+    }
+
     /// <summary>Whether <paramref name="owner"/> still carries this session (a resume may have taken it).</summary>
     internal bool IsOwnedBy(ISessionConnection owner)
     {

@@ -93,6 +93,8 @@ public sealed class SessionRegistry
 
         if (CanPark(session) && session.TryPark(owner, _clock!.Now + _graceUnits))
         {
+            // Now, while the topics' history still holds what the dropped socket may have swallowed.
+            session.RequeueWritten(session.Queue.Limit);
             _parked[session.Id] = session;
             _metrics?.SessionParked();
             return 0;

@@ -111,6 +111,45 @@ public sealed class SessionProtocolTests
     }
 
     [Fact]
+    public async Task What_a_dropped_socket_swallowed_is_recovered_even_after_the_history_moved_past_it()
+    {
+        // History of 20: by the time the client is back, the messages lost in its socket have left the history; the
+        // session took them back into its queue when it parked.
+        await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?> { ["Janus:History:Size"] = "20" });
+        SessionRegistry sessions = server.GetRequiredService<SessionRegistry>();
+        TopicRegistry topics = server.GetRequiredService<TopicRegistry>();
+        await using FaultProxy proxy = FaultProxy.Start(server.TcpEndPoint!);
+        SessionClient client = await SessionClient.ConnectAsync(proxy.EndPoint);
+        await client.SubscribeAsync("swallow");
+        await using RawTcpClient publisher = await server.ConnectTcpAsync();
+
+        proxy.HoldServerToClient();
+        for (int n = 1; n <= 10; n++)
+        {
+            await publisher.SendAsync(Frames.PublishCommand("swallow", n));
+        }
+
+        await WaitUntilAsync(() => topics.TryGet("swallow", out Topic? t) && t.Position.Offset == 10);
+        await WaitUntilAsync(() => server.GetRequiredService<JanusMetrics>().BytesSent > 0 && sessions.TryGet(client.Token, out Session? s) && s.Queue.Count == 0);
+        proxy.CutAll();
+        await WaitUntilAsync(() => sessions.ParkedCount == 1);
+        for (int n = 11; n <= 60; n++)
+        {
+            await publisher.SendAsync(Frames.PublishCommand("swallow", n));
+        }
+
+        await WaitUntilAsync(() => topics.TryGet("swallow", out Topic? t) && t.Position.Offset == 60);
+        JsonElement answer = await client.ReconnectAndResumeAsync(proxy.EndPoint);
+        Assert.True(answer.GetProperty("recovered").GetBoolean(), answer.ToString());
+        for (int n = 1; n <= 60; n++)
+        {
+            Assert.Equal(n, (await client.ReadAsync())!.Value.GetProperty("message_id").GetInt64());
+        }
+
+        await client.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_session_not_resumed_within_the_grace_period_is_freed_and_its_resume_answers_expired()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
