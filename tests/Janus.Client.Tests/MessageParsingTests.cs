@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Janus.Client.Framing;
+using Janus.Protocol.Client;
 using Janus.Client.Tests.Support;
 
 namespace Janus.Client.Tests;
