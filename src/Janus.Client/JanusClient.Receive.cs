@@ -320,7 +320,7 @@ public sealed partial class JanusClient
 
             if (message.Position is { } position)
             {
-                if (state.Position is { } had && had.Covers(position.Offset, position.Epoch))
+                if (state.Position is { } had && position.Offset <= had.Offset && string.Equals(position.Epoch, had.Epoch, StringComparison.Ordinal))
                 {
                     Interlocked.Increment(ref _duplicatesDropped);
                     ClientLog.DuplicateDropped(_logger, message.Topic, position.Offset);

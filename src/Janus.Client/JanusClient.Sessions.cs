@@ -36,7 +36,7 @@ public sealed partial class JanusClient
 
             if (_sessionToken is { } token)
             {
-                KeyValuePair<string, TopicPosition>[] positions;
+                KeyValuePair<string, StreamPosition>[] positions;
                 lock (_topicsLock)
                 {
                     positions = [.. _topics.Values.Where(t => t.Position is not null).Select(t => KeyValuePair.Create(t.Topic, t.Position!.Value))];
@@ -180,7 +180,7 @@ public sealed partial class JanusClient
     /// </summary>
     private async Task<JanusReconnectedEventArgs> RestoreAsync(Link link, SessionAnswer? answer, int attempts, CancellationToken cancellationToken)
     {
-        (TopicState State, TopicPosition? Position, bool Confirmed)[] topics;
+        (TopicState State, StreamPosition? Position, bool Confirmed)[] topics;
         lock (_topicsLock)
         {
             topics = [.. _topics.Values.Select(t => (t, t.Position, t.Confirmed))];
@@ -191,8 +191,8 @@ public sealed partial class JanusClient
             ? answer!.Topics.ToDictionary(t => t.Topic, t => t.Recovered ?? false, StringComparer.Ordinal)
             : [];
         var results = new List<JanusTopicRecovery>(topics.Length);
-        var pending = new List<(TopicState State, TopicPosition? Since, bool Confirmed, TaskCompletionSource<SubscribeAnswer> Answer)>();
-        foreach ((TopicState state, TopicPosition? position, bool confirmed) in topics)
+        var pending = new List<(TopicState State, StreamPosition? Since, bool Confirmed, TaskCompletionSource<SubscribeAnswer> Answer)>();
+        foreach ((TopicState state, StreamPosition? position, bool confirmed) in topics)
         {
             if (held.TryGetValue(state.Topic, out bool recovered))
             {
@@ -200,16 +200,16 @@ public sealed partial class JanusClient
                 continue;
             }
 
-            TopicPosition? since = link.OptedIn ? position : null;
+            StreamPosition? since = link.OptedIn ? position : null;
             var subscribed = new TaskCompletionSource<SubscribeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
             await WriteToLinkAsync(link, new TopicFrame(subscribe: true, state.Topic, since), subscribed, WriteKind.Command, cancellationToken).ConfigureAwait(false);
             pending.Add((state, since, confirmed, subscribed));
         }
 
-        foreach ((TopicState state, TopicPosition? since, bool confirmed, TaskCompletionSource<SubscribeAnswer> subscribed) in pending)
+        foreach ((TopicState state, StreamPosition? since, bool confirmed, TaskCompletionSource<SubscribeAnswer> subscribed) in pending)
         {
             SubscribeAnswer subscribeAnswer = await subscribed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            TopicPosition? now;
+            StreamPosition? now;
             lock (_topicsLock)
             {
                 state.Apply(subscribeAnswer.Position, subscribeAnswer.Recovered);

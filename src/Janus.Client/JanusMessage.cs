@@ -44,7 +44,7 @@ public sealed class JanusMessage
     /// The message's position in its topic (<c>offset</c> and <c>epoch</c>), on a connection that opted in to
     /// sessions; null otherwise (docs/sessions.md).
     /// </summary>
-    public TopicPosition? Position { get; }
+    public StreamPosition? Position { get; }
 
     /// <summary>The topic the message was published to.</summary>
     public string Topic { get; }

@@ -9,4 +9,4 @@ namespace Janus.Client;
 /// topic's history reached back to the client's last position. False when messages may have been missed.
 /// </param>
 /// <param name="Position">The client's position in the topic after the restore, when the server numbers messages.</param>
-public sealed record JanusTopicRecovery(string Topic, bool Recovered, TopicPosition? Position);
+public sealed record JanusTopicRecovery(string Topic, bool Recovered, StreamPosition? Position);

@@ -15,5 +15,5 @@ internal sealed class SessionAnswer
     public string? Reason { get; init; }
 
     /// <summary><c>topics</c>: each topic's position and <c>recovered</c> flag.</summary>
-    public IReadOnlyList<(string Topic, TopicPosition? Position, bool? Recovered)> Topics { get; init; } = [];
+    public IReadOnlyList<(string Topic, StreamPosition? Position, bool? Recovered)> Topics { get; init; } = [];
 }

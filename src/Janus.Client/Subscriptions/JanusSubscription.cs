@@ -37,7 +37,7 @@ public sealed class JanusSubscription : IAsyncEnumerable<JanusMessage>, IAsyncDi
                 // Never run the application's continuation on the receive loop.
                 AllowSynchronousContinuations = false,
             },
-            _ => Interlocked.Increment(ref _dropped));
+            _ => client.OnSubscriptionDropped(topic, Interlocked.Increment(ref _dropped)));
     }
 
     /// <summary>The topic.</summary>

@@ -12,7 +12,7 @@ internal sealed class TopicState(string topic)
     public string Topic { get; } = topic;
 
     /// <summary>The last position received on the topic (from a <c>subscribed</c> answer or a delivery).</summary>
-    public TopicPosition? Position { get; set; }
+    public StreamPosition? Position { get; set; }
 
     /// <summary>The per-subscription streams; replaced, never changed in place, so the receive loop can read it unlocked.</summary>
     public JanusSubscription[] Subscriptions { get; set; } = [];
@@ -30,7 +30,7 @@ internal sealed class TopicState(string topic)
     /// moves the position to the server's; otherwise the client's own (possibly older) position stands, because the
     /// messages between the two are still on their way.
     /// </summary>
-    public void Apply(TopicPosition? answered, bool? recovered)
+    public void Apply(StreamPosition? answered, bool? recovered)
     {
         if (answered is not { } position)
         {

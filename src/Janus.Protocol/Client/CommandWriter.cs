@@ -60,7 +60,7 @@ public sealed class CommandWriter : IDisposable
     /// <c>{"action":"subscribe"|"unsubscribe","data":topic}</c> and its NUL; a subscribe from a position carries
     /// <c>"since":{"offset":N,"epoch":"E"}</c> (docs/sessions.md).
     /// </summary>
-    public void WriteTopicCommand(bool subscribe, string topic, TopicPosition? since = null)
+    public void WriteTopicCommand(bool subscribe, string topic, StreamPosition? since = null)
     {
         _json.WriteStartObject();
         _json.WriteString("action"u8, subscribe ? "subscribe"u8 : "unsubscribe"u8);
@@ -87,14 +87,14 @@ public sealed class CommandWriter : IDisposable
     }
 
     /// <summary><c>{"action":"resume","data":token,"positions":{topic:{"offset":N,"epoch":"E"},…}}</c> and its NUL.</summary>
-    public void WriteResume(string token, IEnumerable<KeyValuePair<string, TopicPosition>> positions)
+    public void WriteResume(string token, IEnumerable<KeyValuePair<string, StreamPosition>> positions)
     {
         ArgumentNullException.ThrowIfNull(positions);
         _json.WriteStartObject();
         _json.WriteString("action"u8, "resume"u8);
         _json.WriteString("data"u8, token);
         _json.WriteStartObject("positions"u8);
-        foreach (KeyValuePair<string, TopicPosition> position in positions)
+        foreach (KeyValuePair<string, StreamPosition> position in positions)
         {
             _json.WritePropertyName(position.Key);
             WritePosition(position.Value);
@@ -135,7 +135,7 @@ public sealed class CommandWriter : IDisposable
         }
     }
 
-    private void WritePosition(TopicPosition position)
+    private void WritePosition(StreamPosition position)
     {
         _json.WriteStartObject();
         _json.WriteNumber("offset"u8, position.Offset);

@@ -61,6 +61,6 @@ public struct ServerMessage
     public JsonValueRange Topics;
 
     /// <summary>The position this message states, if it has an offset and an epoch.</summary>
-    public readonly TopicPosition? Position => HasOffset && Epoch is not null ? new TopicPosition(Offset, Epoch) : null;
+    public readonly StreamPosition? Position => HasOffset && Epoch is not null ? new StreamPosition(Offset, Epoch) : null;
 }
 #pragma warning restore CA1051

@@ -143,9 +143,9 @@ public static class ServerMessageParser
     /// </summary>
     /// <param name="json">The whole message the range points into.</param>
     /// <param name="topics">The message's <see cref="ServerMessage.Topics"/>.</param>
-    public static List<(string Topic, TopicPosition? Position, bool? Recovered)> ReadTopics(ReadOnlySpan<byte> json, JsonValueRange topics)
+    public static List<(string Topic, StreamPosition? Position, bool? Recovered)> ReadTopics(ReadOnlySpan<byte> json, JsonValueRange topics)
     {
-        var result = new List<(string, TopicPosition?, bool?)>();
+        var result = new List<(string, StreamPosition?, bool?)>();
         if (!topics.IsPresent)
         {
             return result;
@@ -196,7 +196,7 @@ public static class ServerMessageParser
                 }
             }
 
-            result.Add((topic, hasOffset && epoch is not null ? new TopicPosition(offset, epoch) : null, recovered));
+            result.Add((topic, hasOffset && epoch is not null ? new StreamPosition(offset, epoch) : null, recovered));
         }
 
         return result;

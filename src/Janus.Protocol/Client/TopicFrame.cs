@@ -4,7 +4,7 @@ namespace Janus.Protocol.Client;
 /// <c>{"action":"subscribe","data":topic}</c> (with <c>"since"</c> when <paramref name="since"/> is given) or
 /// <c>{"action":"unsubscribe","data":topic}</c>.
 /// </summary>
-public readonly struct TopicFrame(bool subscribe, string topic, TopicPosition? since = null) : IClientFrame
+public readonly struct TopicFrame(bool subscribe, string topic, StreamPosition? since = null) : IClientFrame
 {
     /// <inheritdoc />
     public void WriteTo(CommandWriter writer)
