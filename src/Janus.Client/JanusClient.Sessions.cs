@@ -68,7 +68,7 @@ public sealed partial class JanusClient
             ClientLog.SessionsUnsupported(_logger);
             return await OpenLinkAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (JanusProtocolException refused) when (refused.Code == "invalid_resume")
+        catch (JanusProtocolException refused) when (refused.Error == ProtocolError.InvalidResume)
         {
             // The server will not take this token back: the next attempt starts a fresh session and subscribes again.
             _sessionToken = null;
