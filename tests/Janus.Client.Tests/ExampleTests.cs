@@ -1,9 +1,10 @@
 using Examples;
 using Janus.Testing;
+using Xunit.Abstractions;
 
 namespace Janus.Client.Tests;
 
-public sealed class ExampleTests
+public sealed class ExampleTests(ITestOutputHelper log)
 {
     [Fact]
     public async Task The_example_in_docs_client_md_runs_against_the_server()
@@ -16,6 +17,8 @@ public sealed class ExampleTests
 
         Assert.Equal(2, received);
         string text = output.ToString();
+        log.WriteLine(text);
+        Assert.Contains("connected, sessions: True", text, StringComparison.Ordinal);
         Assert.Contains("quotes/quote #1: Quote { Symbol = JNS, Price = 12.50 }", text, StringComparison.Ordinal);
         Assert.Contains("quotes/quote #2: Quote { Symbol = JNS, Price = 12.75 }", text, StringComparison.Ordinal);
     }
