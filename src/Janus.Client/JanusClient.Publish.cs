@@ -2,8 +2,8 @@ using System.ComponentModel;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Janus.Protocol;
 using Janus.Client.Connection;
+using Janus.Protocol;
 using Janus.Protocol.Client;
 
 namespace Janus.Client;
