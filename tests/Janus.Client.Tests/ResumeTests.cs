@@ -141,6 +141,40 @@ public sealed class ResumeTests(ITestOutputHelper output)
         await Expect(news, 7, 7);
     }
 
+    [Fact]
+    public async Task Dispose_ends_the_session_with_bye_so_the_server_keeps_nothing_for_a_resume()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        SessionRegistry sessions = server.GetRequiredService<SessionRegistry>();
+        JanusClient client = await server.ConnectClientAsync();
+        await using (await client.SubscribeCoreAsync("news").Within())
+        {
+            Assert.True(client.SessionsEnabled);
+        }
+
+        await client.DisposeAsync().AsTask().Within();
+
+        await Eventually.WaitUntilAsync(() => sessions.Count == 0, () => $"{sessions.Count} sessions, {sessions.ParkedCount} parked");
+        Assert.Equal(0, sessions.ParkedCount);
+    }
+
+    [Fact]
+    public async Task A_dropped_client_leaves_its_session_parked_for_the_resume()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        SessionRegistry sessions = server.GetRequiredService<SessionRegistry>();
+        await using FaultProxy proxy = FaultProxy.Start(server.TcpEndPoint!);
+        JanusClientOptions options = Fast();
+        options.Reconnect.Enabled = false;
+        await using JanusClient client = await JanusClient.ConnectAsync(proxy.EndPoint, options).Within();
+        await using JanusSubscription news = await client.SubscribeCoreAsync("news").Within();
+
+        proxy.CutAll();
+
+        await Eventually.WaitUntilAsync(() => sessions.ParkedCount == 1, () => "the session to park");
+        await Assert.ThrowsAnyAsync<JanusConnectionClosedException>(() => client.Completion.Within());
+    }
+
     /// <summary>Moves the client's backoff clock until it reconnects (its delay may start just after any one advance).</summary>
     private static async Task<T> AdvanceUntilAsync<T>(FakeTimeProvider time, Task<T> done)
     {
