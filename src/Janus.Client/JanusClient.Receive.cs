@@ -194,7 +194,7 @@ public sealed partial class JanusClient
     {
         try
         {
-            await WriteToLinkAsync(link, new KeywordFrame(KeywordFrame.Keyword.Pong), answer: null, WriteKind.Command, CancellationToken.None).ConfigureAwait(false);
+            await WriteToLinkAsync(link, new KeywordFrame(KeywordFrame.Keyword.Pong), answer: null, WriteKind.Pong, CancellationToken.None).ConfigureAwait(false);
             return false;
         }
         catch (Exception ex) when (ex is JanusConnectionClosedException or ObjectDisposedException)

@@ -20,6 +20,9 @@ public sealed partial class JanusClient
 
         /// <summary>A heartbeat PING: prefixed when every write must be, but not activity (the next tick must ping again).</summary>
         Heartbeat,
+
+        /// <summary>A PONG written by the receive loop itself: a failure must not wait for that loop to end.</summary>
+        Pong,
     }
 
     /// <summary>The current connection; connects first if the client never has, waits while it reconnects.</summary>
@@ -92,7 +95,7 @@ public sealed partial class JanusClient
                     throw new JanusConnectionClosedException("The connection to the Janus server was lost.");
                 }
 
-                if (kind == WriteKind.Command)
+                if (kind is WriteKind.Command or WriteKind.Pong)
                 {
                     _wroteSinceHeartbeat = true;
                 }
@@ -116,7 +119,9 @@ public sealed partial class JanusClient
 
         if (failure is not null)
         {
-            throw await WriteFailedAsync(link, failure).ConfigureAwait(false);
+            throw kind == WriteKind.Pong
+                ? new JanusConnectionClosedException("The connection to the Janus server was lost.", failure)
+                : await WriteFailedAsync(link, failure).ConfigureAwait(false);
         }
     }
 
@@ -133,8 +138,8 @@ public sealed partial class JanusClient
         }
         catch (TimeoutException)
         {
+            // The loop did not end by itself: stop it; it reports the loss and the client reconnects or ends.
             link.Abort(lost);
-            await link.ReceiveLoop.ConfigureAwait(false);
         }
 
         if (Volatile.Read(ref _closedError) is not null)
