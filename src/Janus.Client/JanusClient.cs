@@ -69,6 +69,7 @@ public sealed partial class JanusClient : IAsyncDisposable
     private volatile bool _wroteSinceHeartbeat;
     private int _disposed;
     private long _droppedMessages;
+    private long _clientWideDropped;
     private long _duplicatesDropped;
 
     /// <summary>
@@ -459,7 +460,8 @@ public sealed partial class JanusClient : IAsyncDisposable
 
     private void OnMessageDropped(string stream)
     {
-        if (Interlocked.Increment(ref _droppedMessages) == 1)
+        Interlocked.Increment(ref _droppedMessages);
+        if (Interlocked.Increment(ref _clientWideDropped) == 1)
         {
             ClientLog.StreamFull(_logger, stream);
         }
