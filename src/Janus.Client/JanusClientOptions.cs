@@ -1,5 +1,6 @@
 using System.Net;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 
 namespace Janus.Client;
 
@@ -8,6 +9,29 @@ public sealed class JanusClientOptions
 {
     /// <summary>The defaults, shared (do not change them).</summary>
     internal static readonly JanusClientOptions Default = new();
+
+    /// <summary>The server's host name or address, for a client created with <see cref="JanusClient(JanusClientOptions)"/>. Defaults to <c>localhost</c>.</summary>
+    public string Host { get; set; } = "localhost";
+
+    /// <summary>The server's TCP protocol port. Defaults to 8081.</summary>
+    public int Port { get; set; } = 8081;
+
+    /// <summary>The server as an end point; when set it wins over <see cref="Host"/> and <see cref="Port"/>. Defaults to none.</summary>
+    public EndPoint? EndPoint { get; set; }
+
+    /// <summary>
+    /// Opt in to sessions (<c>hello</c>, docs/sessions.md): positions on every message, and a session that a
+    /// reconnect resumes without losing messages. A server without sessions refuses <c>hello</c>; the client then
+    /// connects again without and, after a drop, subscribes again and reports the gap. Defaults to true; turn it off
+    /// to speak exactly the original protocol.
+    /// </summary>
+    public bool Sessions { get; set; } = true;
+
+    /// <summary>How the client reconnects after a drop. Defaults to on, 100 ms doubling to 5 s, ±20 % jitter, no limit.</summary>
+    public JanusReconnectOptions Reconnect { get; set; } = new();
+
+    /// <summary>Where the client logs (connects, drops, reconnects, what was not recovered). Defaults to none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
 
     /// <summary>
     /// The local address to bind before connecting, e.g. <c>127.0.0.2</c>: a load tool spreads its connections over
@@ -26,20 +50,20 @@ public sealed class JanusClientOptions
     public RegularSocketPrefixMode RegularSocketPrefix { get; set; } = RegularSocketPrefixMode.OnConnect;
 
     /// <summary>
-    /// How many received messages <see cref="JanusClient.Messages"/> buffers before <see cref="MessageBufferFullMode"/>
-    /// applies. Defaults to 1,024.
+    /// How many received messages each stream (<see cref="JanusClient.Messages"/> and each
+    /// <see cref="JanusSubscription"/>) buffers before <see cref="MessageBufferFullMode"/> applies. Defaults to 1,024.
     /// </summary>
     public int MessageBufferCapacity { get; set; } = 1024;
 
     /// <summary>
-    /// What happens when the message buffer is full. Defaults to <see cref="BoundedChannelFullMode.Wait"/>: nothing
-    /// is lost, the client stops reading the socket until the application catches up, TCP pushes back, and the
-    /// server, whose per-connection queue is bounded, eventually closes the connection as a slow consumer
-    /// (<c>slow_consumer</c>). While it waits the client also reads no <c>ACK</c> and answers no <c>PING</c>, so
-    /// read the stream concurrently with <see cref="JanusClient.SubscribeAsync"/>. The drop modes never stop
-    /// reading; <see cref="JanusClient.DroppedMessages"/> counts what they drop.
+    /// What a full stream does with the next message: <see cref="BoundedChannelFullMode.DropWrite"/> (the default)
+    /// drops it, <see cref="BoundedChannelFullMode.DropOldest"/> drops the oldest buffered one,
+    /// <see cref="BoundedChannelFullMode.DropNewest"/> the newest buffered one. Each drop is counted
+    /// (<see cref="JanusClient.DroppedMessages"/>, <see cref="JanusSubscription.DroppedMessages"/>) and the first is
+    /// logged. The receive loop never waits for a reader, so a stream nobody reads can hold up neither another stream
+    /// nor a subscribe's answer nor a heartbeat; <see cref="BoundedChannelFullMode.Wait"/> is therefore refused.
     /// </summary>
-    public BoundedChannelFullMode MessageBufferFullMode { get; set; } = BoundedChannelFullMode.Wait;
+    public BoundedChannelFullMode MessageBufferFullMode { get; set; } = BoundedChannelFullMode.DropWrite;
 
     /// <summary>
     /// Answer each server <c>PING</c> with <c>PONG</c>, which the server counts as proof of life. Defaults to true;
@@ -102,5 +126,34 @@ public sealed class JanusClientOptions
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(Reconnect, nameof(Reconnect));
+        Reconnect.Validate();
+        if (MessageBufferFullMode == BoundedChannelFullMode.Wait)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MessageBufferFullMode), MessageBufferFullMode,
+                "Wait would make the receive loop wait for a reader, and so hold up every other stream, answer and heartbeat; choose a drop mode.");
+        }
+
+        if (EndPoint is null)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(Host, nameof(Host));
+            ArgumentOutOfRangeException.ThrowIfLessThan(Port, 1, nameof(Port));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(Port, 65535, nameof(Port));
+        }
+    }
+
+    /// <summary>The server to connect to.</summary>
+    internal EndPoint ResolveEndPoint() => EndPoint ?? ToEndPoint(Host, Port);
+
+    internal static EndPoint ToEndPoint(string host, int port) =>
+        IPAddress.TryParse(host, out IPAddress? address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);
+
+    /// <summary>These settings for a one-off publish: no session, no reconnect.</summary>
+    internal JanusClientOptions ForOneOffPublish()
+    {
+        var copy = (JanusClientOptions)MemberwiseClone();
+        copy.Sessions = false;
+        copy.Reconnect = new JanusReconnectOptions { Enabled = false };
+        return copy;
     }
 }

@@ -2,14 +2,15 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Janus.Client.Framing;
 using Janus.Protocol;
+using Janus.Protocol.Client;
 
 namespace Janus.Client;
 
 /// <summary>
 /// A message the server delivered for a subscribed topic:
-/// <c>{"timestamp":[M,S,U],"topic":T,"event":E,"message_id":MID,"data":D}</c>.
+/// <c>{"timestamp":[M,S,U],"topic":T,"event":E,"message_id":MID,"data":D}</c>, followed by
+/// <c>"offset":N,"epoch":"E"</c> on a connection that opted in to sessions.
 /// </summary>
 /// <remarks>
 /// <para>The message owns one array, the bytes as received; <see cref="RawData"/> and <see cref="RawMessage"/> are
@@ -36,7 +37,14 @@ public sealed class JanusMessage
         Event = parsed.Event;
         Timestamp = parsed.Timestamp.ToDateTimeOffset();
         ReceivedAt = receivedAt;
+        Position = parsed.Position;
     }
+
+    /// <summary>
+    /// The message's position in its topic (<c>offset</c> and <c>epoch</c>), on a connection that opted in to
+    /// sessions; null otherwise (docs/sessions.md).
+    /// </summary>
+    public StreamPosition? Position { get; }
 
     /// <summary>The topic the message was published to.</summary>
     public string Topic { get; }

@@ -13,33 +13,8 @@ public static class ClientFrames
     /// Takes the next complete frame (without its NUL) off the front of <paramref name="buffer"/>.
     /// Returns false when no delimiter is in the buffer yet.
     /// </summary>
-    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame)
-    {
-        if (buffer.IsSingleSegment)
-        {
-            int index = buffer.FirstSpan.IndexOf(WireBytes.ClientDelimiter);
-            if (index < 0)
-            {
-                frame = default;
-                return false;
-            }
-
-            frame = buffer.Slice(0, index);
-            buffer = buffer.Slice(index + 1);
-            return true;
-        }
-
-        SequencePosition? position = buffer.PositionOf(WireBytes.ClientDelimiter);
-        if (position is null)
-        {
-            frame = default;
-            return false;
-        }
-
-        frame = buffer.Slice(0, position.Value);
-        buffer = buffer.Slice(buffer.GetPosition(1, position.Value));
-        return true;
-    }
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame) =>
+        DelimitedFrames.TryRead(ref buffer, WireBytes.ClientDelimiter, out frame);
 
     /// <summary>Classifies a frame by its bytes.</summary>
     public static ClientFrameKind Classify(ReadOnlySpan<byte> frame)

@@ -19,7 +19,7 @@ public sealed class BufferTests
             MessageBufferFullMode = BoundedChannelFullMode.DropOldest,
         });
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         for (int i = 0; i < 10; i++)
         {
@@ -27,8 +27,8 @@ public sealed class BufferTests
         }
 
         // Barriers: the publisher's ACK proves its publishes were fanned out; the subscriber's then comes after them.
-        await publisher.SubscribeAsync("barrier").Within();
-        await subscriber.SubscribeAsync("barrier").Within();
+        await publisher.AddTopicAsync("barrier").Within();
+        await subscriber.AddTopicAsync("barrier").Within();
 
         Assert.Equal(8, subscriber.DroppedMessages);
         Assert.True(subscriber.TryReadMessage(out JanusMessage? first));
@@ -47,21 +47,21 @@ public sealed class BufferTests
             RawMessageHandler = (message, receivedAt) => raw.Enqueue((Encoding.UTF8.GetString(message), receivedAt)),
         });
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         for (int i = 0; i < 3; i++)
         {
             await publisher.PublishAsync("events", "e", i.ToString(CultureInfo.InvariantCulture), "{\"k\":true}"u8.ToArray()).Within();
         }
 
-        await publisher.SubscribeAsync("barrier").Within();
-        await subscriber.SubscribeAsync("barrier").Within();
+        await publisher.AddTopicAsync("barrier").Within();
+        await subscriber.AddTopicAsync("barrier").Within();
 
         Assert.Equal(3, raw.Count);
         int expected = 0;
         foreach ((string text, DateTimeOffset receivedAt) in raw)
         {
-            Assert.Matches($$"""^\{"timestamp":\[\d+,\d+,\d+\],"topic":"events","event":"e","message_id":"{{expected}}","data":\{"k":true\}\}$""", text);
+            Assert.Matches($$"""^\{"timestamp":\[\d+,\d+,\d+\],"topic":"events","event":"e","message_id":"{{expected}}","data":\{"k":true\}(,"offset":\d+,"epoch":"[^"]+")?\}$""", text);
             Assert.True(JanusMessage.TryParse(Encoding.UTF8.GetBytes(text), receivedAt, out JanusMessage? parsed));
             Assert.InRange(parsed.Latency, TimeSpan.Zero, TimeSpan.FromSeconds(10));
             expected++;
@@ -71,23 +71,32 @@ public sealed class BufferTests
     }
 
     [Fact]
-    public async Task Wait_mode_holds_back_reading_until_the_application_catches_up_and_loses_nothing()
+    public async Task A_full_stream_nobody_reads_drops_and_never_holds_up_a_subscribe()
     {
+        // Regression: with the old Wait mode an unread Messages stream stopped the receive loop, so a subscribe's ACK
+        // behind the messages was never read and SubscribeAsync hung.
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync(new JanusClientOptions { MessageBufferCapacity = 1 });
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         for (int i = 0; i < 50; i++)
         {
-            await publisher.PublishAsync("events", "e", i.ToString(CultureInfo.InvariantCulture), "1"u8.ToArray()).Within();
+            await publisher.PublishAsync("events", "1"u8.ToArray(), eventName: "e", messageId: i.ToString(CultureInfo.InvariantCulture)).Within();
         }
 
-        for (int i = 0; i < 50; i++)
-        {
-            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), (await subscriber.NextAsync()).MessageId);
-        }
+        await publisher.AddTopicAsync("barrier").Within();
+        await subscriber.AddTopicAsync("barrier").Within();
 
-        Assert.Equal(0, subscriber.DroppedMessages);
+        Assert.Equal(49, subscriber.DroppedMessages);
+        Assert.True(subscriber.TryReadMessage(out JanusMessage? kept));
+        Assert.Equal("0", kept.MessageId);
+    }
+
+    [Fact]
+    public void Wait_mode_is_refused_because_it_would_stall_the_receive_loop()
+    {
+        var options = new JanusClientOptions { MessageBufferFullMode = BoundedChannelFullMode.Wait };
+        Assert.Throws<ArgumentOutOfRangeException>(() => new JanusClient(options));
     }
 }

@@ -11,7 +11,7 @@ public sealed class CancellationTests
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("events").Within();
+        await client.AddTopicAsync("events").Within();
         using var cts = new CancellationTokenSource();
 
         ValueTask<JanusMessage> read = client.ReadMessageAsync(cts.Token);
@@ -49,9 +49,9 @@ public sealed class CancellationTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient client = await server.ConnectClientAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SubscribeAsync("never", new CancellationToken(canceled: true)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.AddTopicAsync("never", new CancellationToken(canceled: true)));
 
-        await client.SubscribeAsync("events").Within();
+        await client.AddTopicAsync("events").Within();
         Assert.Equal(1, server.Metrics().Subscribes);
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "never", "e", "no", "1"u8.ToArray()).Within();
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "events", "e", "yes", "1"u8.ToArray()).Within();
@@ -63,8 +63,8 @@ public sealed class CancellationTests
     {
         // The ACK queue on its own: over a real socket the ACK comes too fast to cancel in between.
         var queue = new AckQueue();
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource<SubscribeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var next = new TaskCompletionSource<SubscribeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.True(queue.TryEnqueue(cancelled));
         Assert.True(queue.TryEnqueue(next));
         using var cts = new CancellationTokenSource();
@@ -72,24 +72,24 @@ public sealed class CancellationTests
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
 
-        Assert.True(queue.CompleteNext());
+        Assert.True(queue.CompleteNext(SubscribeAnswer.Ack));
         Assert.False(next.Task.IsCompleted);
-        Assert.True(queue.CompleteNext());
+        Assert.True(queue.CompleteNext(SubscribeAnswer.Ack));
         await next.Task.Within();
-        Assert.False(queue.CompleteNext());
+        Assert.False(queue.CompleteNext(SubscribeAnswer.Ack));
     }
 
     [Fact]
     public async Task A_failed_ack_queue_fails_the_waiting_and_refuses_new_subscribes()
     {
         var queue = new AckQueue();
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waiting = new TaskCompletionSource<SubscribeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.True(queue.TryEnqueue(waiting));
 
         queue.Fail(new JanusConnectionClosedException("gone"));
 
         await Assert.ThrowsAsync<JanusConnectionClosedException>(() => waiting.Task.Within());
-        Assert.False(queue.TryEnqueue(new TaskCompletionSource()));
+        Assert.False(queue.TryEnqueue(new TaskCompletionSource<SubscribeAnswer>()));
         Assert.Equal(0, queue.Count);
     }
 }

@@ -12,8 +12,8 @@ public sealed class CloseTests
     public async Task Server_stopping_ends_the_connection_with_JanusConnectionClosedException()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
-        await using JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("events").Within();
+        await using JanusClient client = await server.ConnectLegacyClientAsync();
+        await client.AddTopicAsync("events").Within();
 
         await server.StopAsync();
 
@@ -22,17 +22,17 @@ public sealed class CloseTests
         Assert.Contains("closed the connection", error.Message, StringComparison.Ordinal);
         Assert.False(client.IsConnected);
         await Assert.ThrowsAsync<JanusConnectionClosedException>(() => client.Completion.Within());
-        await Assert.ThrowsAsync<JanusConnectionClosedException>(() => client.SubscribeAsync("again"));
+        await Assert.ThrowsAsync<JanusConnectionClosedException>(() => client.AddTopicAsync("again"));
     }
 
     [Fact]
     public async Task The_server_closing_one_connection_ends_that_client_only()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
-        await using JanusClient closed = await server.ConnectClientAsync();
+        await using JanusClient closed = await server.ConnectLegacyClientAsync();
         await using JanusClient other = await server.ConnectClientAsync();
-        await closed.SubscribeAsync("events").Within();
-        await other.SubscribeAsync("events").Within();
+        await closed.AddTopicAsync("events").Within();
+        await other.AddTopicAsync("events").Within();
 
         ClientConnection connection = server.GetRequiredService<ConnectionRegistry>().Connections.Single(c => c.Session.Token == closed.Token);
         connection.BeginClose(ProtocolError.None, sendErrorFrame: false);
@@ -48,8 +48,8 @@ public sealed class CloseTests
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         JanusMetrics metrics = server.Metrics();
-        JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("events").Within();
+        JanusClient client = await server.ConnectLegacyClientAsync();
+        await client.AddTopicAsync("events").Within();
         Assert.Equal(1, metrics.CurrentConnections(TransportKind.Tcp));
 
         await client.DisposeAsync().AsTask().Within();
@@ -68,7 +68,7 @@ public sealed class CloseTests
             Assert.Fail($"no message expected, got {unexpected}");
         }
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.SubscribeAsync("events"));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.AddTopicAsync("events"));
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.ReadMessageAsync());
         await client.DisposeAsync();
     }
@@ -78,11 +78,11 @@ public sealed class CloseTests
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("events").Within();
+        await client.AddTopicAsync("events").Within();
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "events", "e", "kept", "1"u8.ToArray()).Within();
 
         // The ACK of a later subscribe comes after the message in the stream: the message is buffered now.
-        await client.SubscribeAsync("barrier").Within();
+        await client.AddTopicAsync("barrier").Within();
         await client.DisposeAsync();
 
         Assert.True(client.TryReadMessage(out JanusMessage? message));

@@ -43,8 +43,8 @@ public sealed class ConnectTests
     public async Task Connect_sends_the_regular_socket_prefix_once()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
-        await using JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("events").Within();
+        await using JanusClient client = await server.ConnectLegacyClientAsync();
+        await client.AddTopicAsync("events").Within();
 
         // The prefix, then the subscribe frame alone (the server counts a read's bytes just after handling it, so the
         // ACK can overtake the count: wait for it, then check nothing more came).
@@ -57,8 +57,8 @@ public sealed class ConnectTests
     public async Task Prefix_on_every_write_is_accepted_and_costs_18_bytes_per_write()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
-        await using JanusClient client = await server.ConnectClientAsync(new JanusClientOptions { RegularSocketPrefix = RegularSocketPrefixMode.EveryWrite });
-        await client.SubscribeAsync("events").Within();
+        await using JanusClient client = await server.ConnectLegacyClientAsync(new JanusClientOptions { RegularSocketPrefix = RegularSocketPrefixMode.EveryWrite });
+        await client.AddTopicAsync("events").Within();
 
         long subscribeFrame = "{\"action\":\"subscribe\",\"data\":\"events\"}\0".Length;
         await server.WaitForBytesReceivedAsync((2 * ServerExtensions.PrefixBytes) + subscribeFrame);
@@ -69,8 +69,8 @@ public sealed class ConnectTests
     public async Task Connect_without_prefix_sends_only_frames()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
-        await using JanusClient client = await server.ConnectClientAsync(new JanusClientOptions { RegularSocketPrefix = RegularSocketPrefixMode.None });
-        await client.SubscribeAsync("events").Within();
+        await using JanusClient client = await server.ConnectLegacyClientAsync(new JanusClientOptions { RegularSocketPrefix = RegularSocketPrefixMode.None });
+        await client.AddTopicAsync("events").Within();
 
         long subscribeFrame = "{\"action\":\"subscribe\",\"data\":\"events\"}\0".Length;
         await server.WaitForBytesReceivedAsync(subscribeFrame);

@@ -17,7 +17,7 @@ public sealed class ErrorTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient client = await server.ConnectClientAsync();
 
-        JanusProtocolException error = await Assert.ThrowsAsync<JanusProtocolException>(() => client.SubscribeAsync(TooLongTopic).Within());
+        JanusProtocolException error = await Assert.ThrowsAsync<JanusProtocolException>(() => client.AddTopicAsync(TooLongTopic).Within());
         Assert.Equal(ProtocolError.InvalidTopic, error.Error);
         Assert.Equal("invalid_topic", error.Code);
         Assert.Equal(ProtocolErrors.Reason(ProtocolError.InvalidTopic), error.Reason);
@@ -26,7 +26,7 @@ public sealed class ErrorTests
         Assert.False(client.IsConnected);
         Assert.Equal(ProtocolError.InvalidTopic, (await Assert.ThrowsAsync<JanusProtocolException>(() => client.NextAsync())).Error);
         Assert.Equal(ProtocolError.InvalidTopic, (await Assert.ThrowsAsync<JanusProtocolException>(() => client.Completion.Within())).Error);
-        Assert.Equal(ProtocolError.InvalidTopic, (await Assert.ThrowsAsync<JanusProtocolException>(() => client.SubscribeAsync("ok"))).Error);
+        Assert.Equal(ProtocolError.InvalidTopic, (await Assert.ThrowsAsync<JanusProtocolException>(() => client.AddTopicAsync("ok"))).Error);
         Assert.Equal(ProtocolError.InvalidTopic, (await Assert.ThrowsAsync<JanusProtocolException>(async () => await client.PublishAsync("ok", "e", "1", "1"u8.ToArray()))).Error);
     }
 
@@ -35,10 +35,10 @@ public sealed class ErrorTests
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("events").Within();
+        await client.AddTopicAsync("events").Within();
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "events", "e", "before", "1"u8.ToArray()).Within();
 
-        await Assert.ThrowsAsync<JanusProtocolException>(() => client.SubscribeAsync(TooLongTopic).Within());
+        await Assert.ThrowsAsync<JanusProtocolException>(() => client.AddTopicAsync(TooLongTopic).Within());
 
         var received = new List<string?>();
         JanusProtocolException error = await Assert.ThrowsAsync<JanusProtocolException>(async () =>
@@ -83,10 +83,10 @@ public sealed class ErrorTests
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?> { ["Janus:Limits:MaxSubscriptionsPerConnection"] = "2" });
         await using JanusClient client = await server.ConnectClientAsync();
-        await client.SubscribeAsync("a").Within();
-        await client.SubscribeAsync("b").Within();
+        await client.AddTopicAsync("a").Within();
+        await client.AddTopicAsync("b").Within();
 
-        JanusProtocolException error = await Assert.ThrowsAsync<JanusProtocolException>(() => client.SubscribeAsync("c").Within());
+        JanusProtocolException error = await Assert.ThrowsAsync<JanusProtocolException>(() => client.AddTopicAsync("c").Within());
         Assert.Equal(ProtocolError.TooManySubscriptions, error.Error);
     }
 
@@ -113,8 +113,8 @@ public sealed class ErrorTests
             }
 
             byte[] bytes = Encoding.UTF8.GetBytes(burst.ToString());
-            await using JanusClient subscriber = await server.ConnectClientAsync();
-            await subscriber.SubscribeAsync(topic).Within();
+            await using JanusClient subscriber = await server.ConnectLegacyClientAsync();
+            await subscriber.AddTopicAsync(topic).Within();
             Task<Exception?> reading = Task.Run(async () =>
             {
                 try

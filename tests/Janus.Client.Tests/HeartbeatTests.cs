@@ -22,7 +22,7 @@ public sealed class HeartbeatTests
         var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using JanusTestServer server = await JanusTestServer.StartAsync(configureServices: s => s.AddSingleton<TimeProvider>(fake));
         JanusMetrics metrics = server.Metrics();
-        await using JanusClient client = await server.ConnectClientAsync();
+        await using JanusClient client = await server.ConnectLegacyClientAsync();
         await server.WaitForBytesReceivedAsync(ServerExtensions.PrefixBytes);
 
         // 4 × 30 s = 120 s, past the 90 s silence timeout: only the PONGs speak for the client.
@@ -36,7 +36,7 @@ public sealed class HeartbeatTests
 
         Assert.Equal(ServerExtensions.PrefixBytes + (4 * PongBytes), metrics.BytesReceived);
         Assert.True(client.IsConnected);
-        await client.SubscribeAsync("still-here").Within();
+        await client.AddTopicAsync("still-here").Within();
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class HeartbeatTests
         // The control for the test above: the same clock steps, but the client stays silent.
         var fake = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using JanusTestServer server = await JanusTestServer.StartAsync(configureServices: s => s.AddSingleton<TimeProvider>(fake));
-        await using JanusClient client = await server.ConnectClientAsync(new JanusClientOptions { AnswerPings = false });
+        await using JanusClient client = await server.ConnectLegacyClientAsync(new JanusClientOptions { AnswerPings = false });
         await server.WaitForBytesReceivedAsync(ServerExtensions.PrefixBytes);
 
         for (int i = 0; i < 3; i++)
@@ -68,7 +68,7 @@ public sealed class HeartbeatTests
         long subscribeBytes = "{\"action\":\"subscribe\",\"data\":\"a\"}\0".Length;
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         JanusMetrics metrics = server.Metrics();
-        await using JanusClient client = await server.ConnectClientAsync(new JanusClientOptions { HeartbeatInterval = interval, TimeProvider = clientTime });
+        await using JanusClient client = await server.ConnectLegacyClientAsync(new JanusClientOptions { HeartbeatInterval = interval, TimeProvider = clientTime });
         await server.WaitForBytesReceivedAsync(ServerExtensions.PrefixBytes);
 
         clientTime.Advance(interval);
@@ -76,14 +76,14 @@ public sealed class HeartbeatTests
 
         // A command counts as activity: the next tick stays quiet, the one after pings again. Each subscribe's ACK
         // means the server has read everything sent before it, so the byte count then shows exactly what went out.
-        await client.SubscribeAsync("a").Within();
+        await client.AddTopicAsync("a").Within();
         long afterSubscribe = ServerExtensions.PrefixBytes + pingBytes + subscribeBytes;
         await server.WaitForBytesReceivedAsync(afterSubscribe);
         Assert.Equal(afterSubscribe, metrics.BytesReceived);
         clientTime.Advance(interval);
         clientTime.Advance(interval);
         await server.WaitForBytesReceivedAsync(afterSubscribe + pingBytes);
-        await client.SubscribeAsync("a").Within();
+        await client.AddTopicAsync("a").Within();
         await server.WaitForBytesReceivedAsync(afterSubscribe + pingBytes + subscribeBytes);
         Assert.Equal(afterSubscribe + pingBytes + subscribeBytes, metrics.BytesReceived);
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Janus.Client.Framing;
 using Janus.Client.Tests.Support;
+using Janus.Protocol.Client;
 
 namespace Janus.Client.Tests;
 

@@ -10,7 +10,7 @@ public sealed class SubscribeTests
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "events", "created", "m-1", """{"x": 1, "tags": ["a", "b"]}"""u8.ToArray()).Within();
 
@@ -29,7 +29,7 @@ public sealed class SubscribeTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync();
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("wanted").Within();
+        await subscriber.AddTopicAsync("wanted").Within();
 
         await publisher.PublishAsync("other", "e", "1", "1"u8.ToArray()).Within();
         await publisher.PublishAsync("wanted", "e", "2", "2"u8.ToArray()).Within();
@@ -45,11 +45,11 @@ public sealed class SubscribeTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync();
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("a").Within();
+        await subscriber.AddTopicAsync("a").Within();
         await subscriber.UnsubscribeAsync("a").Within();
 
         // The unsubscribe has no reply; the ACK of a later subscribe on the same connection proves it was read.
-        await subscriber.SubscribeAsync("b").Within();
+        await subscriber.AddTopicAsync("b").Within();
 
         // Published in this order on one connection: were "a" still subscribed, its message would come first.
         await publisher.PublishAsync("a", "e", "to-a", "null"u8.ToArray()).Within();
@@ -70,7 +70,7 @@ public sealed class SubscribeTests
         Task[] subscribes = new Task[200];
         for (int i = 0; i < subscribes.Length; i++)
         {
-            subscribes[i] = subscriber.SubscribeAsync("topic-" + i);
+            subscribes[i] = subscriber.AddTopicAsync("topic-" + i);
         }
 
         await Task.WhenAll(subscribes).Within();
@@ -83,8 +83,8 @@ public sealed class SubscribeTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync();
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         await publisher.PublishAsync("events", "e", "1", "1"u8.ToArray()).Within();
         await publisher.PublishAsync("events", "e", "2", "2"u8.ToArray()).Within();
@@ -99,7 +99,7 @@ public sealed class SubscribeTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync();
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
         for (int i = 0; i < 3; i++)
         {
             await publisher.PublishAsync("events", "tick", i.ToString(System.Globalization.CultureInfo.InvariantCulture), "{}"u8.ToArray()).Within();

@@ -14,7 +14,7 @@ public sealed class TimestampTests
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync();
         await using JanusClient publisher = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         DateTimeOffset before = DateTimeOffset.UtcNow;
         await publisher.PublishAsync("events", "e", "1", "{}"u8.ToArray()).Within();
@@ -36,7 +36,7 @@ public sealed class TimestampTests
         var fake = new FakeTimeProvider(publishTime);
         await using JanusTestServer server = await JanusTestServer.StartAsync(configureServices: s => s.AddSingleton<TimeProvider>(fake));
         await using JanusClient subscriber = await server.ConnectClientAsync();
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "events", "e", "1", "1"u8.ToArray()).Within();
         JanusMessage message = await subscriber.NextAsync();
@@ -52,7 +52,7 @@ public sealed class TimestampTests
         var clientTime = new FakeTimeProvider(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero));
         await using JanusTestServer server = await JanusTestServer.StartAsync();
         await using JanusClient subscriber = await server.ConnectClientAsync(new JanusClientOptions { TimeProvider = clientTime });
-        await subscriber.SubscribeAsync("events").Within();
+        await subscriber.AddTopicAsync("events").Within();
 
         await JanusClient.PublishOnceAsync(server.TcpEndPoint!, "events", "e", "1", "1"u8.ToArray()).Within();
         JanusMessage message = await subscriber.NextAsync();

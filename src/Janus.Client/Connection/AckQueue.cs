@@ -1,17 +1,18 @@
 namespace Janus.Client.Connection;
 
 /// <summary>
-/// The subscribes on the wire that still wait for their <c>ACK</c>. The server answers each subscribe frame with one
-/// <c>ACK</c>, in order, so the oldest entry owns the next <c>ACK</c>. An entry whose caller stopped waiting
-/// (cancelled) stays in the queue until its <c>ACK</c> arrives, or every later subscribe would take the wrong one.
+/// The subscribes on the wire that still wait for their answer (<c>ACK</c>, or <c>subscribed</c> on an opted-in
+/// connection). The server answers each subscribe frame once, in order, so the oldest entry owns the next answer. An
+/// entry whose caller stopped waiting (cancelled) stays in the queue until its answer arrives, or every later
+/// subscribe would take the wrong one. One queue per connection: a new connection starts with an empty one.
 /// </summary>
 internal sealed class AckQueue
 {
-    private readonly Queue<TaskCompletionSource> _pending = new();
+    private readonly Queue<TaskCompletionSource<SubscribeAnswer>> _pending = new();
     private readonly Lock _lock = new();
     private Exception? _failure;
 
-    /// <summary>Subscribes waiting for their ACK.</summary>
+    /// <summary>Subscribes waiting for their answer.</summary>
     public int Count
     {
         get
@@ -24,7 +25,7 @@ internal sealed class AckQueue
     }
 
     /// <summary>Adds a subscribe about to be written; false once the queue has failed (the connection is gone).</summary>
-    public bool TryEnqueue(TaskCompletionSource ack)
+    public bool TryEnqueue(TaskCompletionSource<SubscribeAnswer> answer)
     {
         lock (_lock)
         {
@@ -33,31 +34,31 @@ internal sealed class AckQueue
                 return false;
             }
 
-            _pending.Enqueue(ack);
+            _pending.Enqueue(answer);
             return true;
         }
     }
 
-    /// <summary>An <c>ACK</c> arrived: completes the oldest subscribe. False if none was waiting.</summary>
-    public bool CompleteNext()
+    /// <summary>An answer arrived: completes the oldest subscribe. False if none was waiting.</summary>
+    public bool CompleteNext(SubscribeAnswer answer)
     {
-        TaskCompletionSource? ack;
+        TaskCompletionSource<SubscribeAnswer>? pending;
         lock (_lock)
         {
-            if (!_pending.TryDequeue(out ack))
+            if (!_pending.TryDequeue(out pending))
             {
                 return false;
             }
         }
 
-        ack.TrySetResult();
+        pending.TrySetResult(answer);
         return true;
     }
 
     /// <summary>The connection is gone: fails every waiting subscribe and refuses new ones.</summary>
     public void Fail(Exception error)
     {
-        TaskCompletionSource[] pending;
+        TaskCompletionSource<SubscribeAnswer>[] pending;
         lock (_lock)
         {
             if (_failure is not null)
@@ -70,12 +71,12 @@ internal sealed class AckQueue
             _pending.Clear();
         }
 
-        foreach (TaskCompletionSource ack in pending)
+        foreach (TaskCompletionSource<SubscribeAnswer> answer in pending)
         {
-            ack.TrySetException(error);
+            answer.TrySetException(error);
 
             // A caller that cancelled its wait never looks at this task again; do not report it as unobserved.
-            _ = ack.Task.Exception;
+            _ = answer.Task.Exception;
         }
     }
 }

@@ -3,11 +3,14 @@ using System.Net.Sockets;
 
 namespace Janus.Client.Connection;
 
-/// <summary>Opens the TCP connection: optional source address, Nagle off.</summary>
+/// <summary>
+/// Opens the connection: optional source address, Nagle off. The one place a stream is made, so that TLS can wrap it
+/// here (an <see cref="System.Net.Security.SslStream"/> over the <see cref="NetworkStream"/>) without touching the rest.
+/// </summary>
 internal static class SocketConnector
 {
-    /// <summary>Connects to <paramref name="endPoint"/> (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>).</summary>
-    public static async Task<Socket> ConnectAsync(EndPoint endPoint, IPAddress? localAddress, CancellationToken cancellationToken)
+    /// <summary>Connects to <paramref name="endPoint"/> (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>) and returns the socket and the stream to speak over.</summary>
+    public static async Task<(Socket Socket, Stream Stream)> ConnectAsync(EndPoint endPoint, IPAddress? localAddress, CancellationToken cancellationToken)
     {
         // A host name needs a dual-mode socket unless a source address fixes the family; connecting then tries only
         // the addresses of that family.
@@ -24,7 +27,7 @@ internal static class SocketConnector
             }
 
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return socket;
+            return (socket, new NetworkStream(socket, ownsSocket: false));
         }
         catch
         {

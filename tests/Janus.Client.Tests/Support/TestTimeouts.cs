@@ -10,4 +10,6 @@ internal static class TestTimeouts
     public static Task Within(this Task task) => task.WaitAsync(Await);
 
     public static Task Within(this ValueTask task) => task.AsTask().WaitAsync(Await);
+
+    public static Task<T> Within<T>(this Task<T> task) => task.WaitAsync(Await);
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>Data held as a <see cref="JsonElement"/>.</summary>
-internal readonly struct ElementJsonData(JsonElement element) : IJsonData
+public readonly struct ElementJsonData(JsonElement element) : IJsonData
 {
     /// <inheritdoc />
     public void WriteTo(Utf8JsonWriter writer) => element.WriteTo(writer);

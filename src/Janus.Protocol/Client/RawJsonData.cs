@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>Data that is already UTF-8 JSON (checked by <see cref="Validate"/> first). Empty means <c>null</c>.</summary>
-internal readonly struct RawJsonData(ReadOnlyMemory<byte> utf8Json) : IJsonData
+public readonly struct RawJsonData(ReadOnlyMemory<byte> utf8Json) : IJsonData
 {
     /// <summary>Throws <see cref="ArgumentException"/> unless the bytes are one JSON value (or empty).</summary>
     public static void Validate(ReadOnlyMemory<byte> utf8Json, [CallerArgumentExpression(nameof(utf8Json))] string? paramName = null)

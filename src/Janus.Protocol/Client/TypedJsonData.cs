@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>A typed value serialized with the caller's (source-generated) type info.</summary>
-internal readonly struct TypedJsonData<T>(T value, JsonTypeInfo<T> typeInfo) : IJsonData
+public readonly struct TypedJsonData<T>(T value, JsonTypeInfo<T> typeInfo) : IJsonData
 {
     /// <inheritdoc />
     public void WriteTo(Utf8JsonWriter writer) => JsonSerializer.Serialize(writer, value, typeInfo);

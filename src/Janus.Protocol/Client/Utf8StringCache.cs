@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>
 /// Turns JSON strings into <see cref="string"/>s without allocating for the ones seen before. A client sees few
@@ -8,7 +8,7 @@ namespace Janus.Client.Framing;
 /// connection. Bounded, so a server that sends a fresh name per message costs one string each and no growth.
 /// Not thread-safe: only the receive loop uses it.
 /// </summary>
-internal sealed class Utf8StringCache
+public sealed class Utf8StringCache
 {
     private const int MaxCachedLength = 256;
 

@@ -1,7 +1,7 @@
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>A bare keyword frame: <c>PING</c>, <c>PONG</c>, or the <c>&lt;regular-socket/&gt;</c> prefix.</summary>
-internal readonly struct KeywordFrame(KeywordFrame.Keyword keyword) : IClientFrame
+public readonly struct KeywordFrame(KeywordFrame.Keyword keyword) : IClientFrame
 {
     /// <summary>The keywords a client sends on its own.</summary>
     public enum Keyword

@@ -1,15 +1,14 @@
 using System.Buffers;
 using System.Text.Json;
-using Janus.Protocol;
 
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>
 /// Builds client frames in a reusable buffer with one reusable <see cref="Utf8JsonWriter"/>: no allocation per
 /// frame. A frame is built whole before it is copied to the socket's pipe, so a serializer that throws halfway
-/// leaves nothing on the wire. Not thread-safe: the client uses it under its write lock.
+/// leaves nothing on the wire. Not thread-safe: a client uses it under its write lock.
 /// </summary>
-internal sealed class CommandWriter : IDisposable
+public sealed class CommandWriter : IDisposable
 {
     // A one-off large publish should not pin its buffer for the life of the connection.
     private const int RetainedCapacity = 64 * 1024;
@@ -57,12 +56,51 @@ internal sealed class CommandWriter : IDisposable
         WriteDelimiter();
     }
 
-    /// <summary><c>{"action":"subscribe"|"unsubscribe","data":topic}</c> and its NUL.</summary>
-    public void WriteTopicCommand(bool subscribe, string topic)
+    /// <summary>
+    /// <c>{"action":"subscribe"|"unsubscribe","data":topic}</c> and its NUL; a subscribe from a position carries
+    /// <c>"since":{"offset":N,"epoch":"E"}</c> (docs/sessions.md).
+    /// </summary>
+    public void WriteTopicCommand(bool subscribe, string topic, StreamPosition? since = null)
     {
         _json.WriteStartObject();
         _json.WriteString("action"u8, subscribe ? "subscribe"u8 : "unsubscribe"u8);
         _json.WriteString("data"u8, topic);
+        if (since is { } position)
+        {
+            _json.WritePropertyName("since"u8);
+            WritePosition(position);
+        }
+
+        _json.WriteEndObject();
+        _json.Flush();
+        WriteDelimiter();
+    }
+
+    /// <summary><c>{"action":"hello"}</c> or <c>{"action":"bye"}</c> and its NUL.</summary>
+    public void WriteSessionAction(bool hello)
+    {
+        _json.WriteStartObject();
+        _json.WriteString("action"u8, hello ? "hello"u8 : "bye"u8);
+        _json.WriteEndObject();
+        _json.Flush();
+        WriteDelimiter();
+    }
+
+    /// <summary><c>{"action":"resume","data":token,"positions":{topic:{"offset":N,"epoch":"E"},…}}</c> and its NUL.</summary>
+    public void WriteResume(string token, IEnumerable<KeyValuePair<string, StreamPosition>> positions)
+    {
+        ArgumentNullException.ThrowIfNull(positions);
+        _json.WriteStartObject();
+        _json.WriteString("action"u8, "resume"u8);
+        _json.WriteString("data"u8, token);
+        _json.WriteStartObject("positions"u8);
+        foreach (KeyValuePair<string, StreamPosition> position in positions)
+        {
+            _json.WritePropertyName(position.Key);
+            WritePosition(position.Value);
+        }
+
+        _json.WriteEndObject();
         _json.WriteEndObject();
         _json.Flush();
         WriteDelimiter();
@@ -95,6 +133,14 @@ internal sealed class CommandWriter : IDisposable
         {
             WriteDelimiter();
         }
+    }
+
+    private void WritePosition(StreamPosition position)
+    {
+        _json.WriteStartObject();
+        _json.WriteNumber("offset"u8, position.Offset);
+        _json.WriteString("epoch"u8, position.Epoch);
+        _json.WriteEndObject();
     }
 
     private void WriteDelimiter()

@@ -1,14 +1,13 @@
 using System.Text;
 using System.Text.Json;
-using Janus.Protocol;
 
-namespace Janus.Client.Framing;
+namespace Janus.Protocol.Client;
 
 /// <summary>
 /// Reads the server's JSON messages with <see cref="Utf8JsonReader"/>: any key order, unknown keys skipped, nothing
 /// allocated but the strings a caller keeps (and those come from a <see cref="Utf8StringCache"/> when one is given).
 /// </summary>
-internal static class ServerMessageParser
+public static class ServerMessageParser
 {
     /// <summary>How every Janus delivery starts (the greeting too, but it only comes first).</summary>
     public static ReadOnlySpan<byte> DeliveryStart => "{\"timestamp\":"u8;
@@ -47,6 +46,9 @@ internal static class ServerMessageParser
         message.Kind = message.ErrorCode is not null ? ServerMessageKind.Error
             : message.Topic is not null && message.HasTimestamp ? ServerMessageKind.Delivery
             : message.Token is not null ? ServerMessageKind.Greeting
+            : message.SubscribedTopic is not null ? ServerMessageKind.Subscribed
+            : message.Resumed is not null ? ServerMessageKind.Resumed
+            : message.Hello.IsPresent ? ServerMessageKind.Hello
             : ServerMessageKind.Other;
         return true;
     }
@@ -96,12 +98,121 @@ internal static class ServerMessageParser
             {
                 message.ErrorReason = ReadText(ref reader, json, strings: null);
             }
+            else if (reader.ValueTextEquals("offset"u8))
+            {
+                reader.Read();
+                message.HasOffset = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out message.Offset);
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("epoch"u8))
+            {
+                message.Epoch = ReadText(ref reader, json, strings);
+            }
+            else if (reader.ValueTextEquals("subscribed"u8))
+            {
+                message.SubscribedTopic = ReadText(ref reader, json, strings);
+            }
+            else if (reader.ValueTextEquals("recovered"u8))
+            {
+                message.Recovered = ReadBoolean(ref reader);
+            }
+            else if (reader.ValueTextEquals("resumed"u8))
+            {
+                message.Resumed = ReadBoolean(ref reader);
+            }
+            else if (reader.ValueTextEquals("hello"u8))
+            {
+                message.Hello = ReadRange(ref reader);
+            }
+            else if (reader.ValueTextEquals("topics"u8))
+            {
+                message.Topics = ReadRange(ref reader);
+            }
             else
             {
                 reader.Read();
                 reader.Skip();
             }
         }
+    }
+
+    /// <summary>
+    /// Reads a resume answer's <c>topics</c> object, <c>{"news":{"offset":63,"epoch":"…","recovered":true}, …}</c>:
+    /// each topic with its position (null if the entry has none) and its <c>recovered</c> flag (null if absent).
+    /// Entries that are not objects are skipped.
+    /// </summary>
+    /// <param name="json">The whole message the range points into.</param>
+    /// <param name="topics">The message's <see cref="ServerMessage.Topics"/>.</param>
+    public static List<(string Topic, StreamPosition? Position, bool? Recovered)> ReadTopics(ReadOnlySpan<byte> json, JsonValueRange topics)
+    {
+        var result = new List<(string, StreamPosition?, bool?)>();
+        if (!topics.IsPresent)
+        {
+            return result;
+        }
+
+        var reader = new Utf8JsonReader(topics.Slice(json));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return result;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            string topic = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            long offset = 0;
+            bool hasOffset = false;
+            string? epoch = null;
+            bool? recovered = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("offset"u8))
+                {
+                    reader.Read();
+                    hasOffset = reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out offset);
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("epoch"u8))
+                {
+                    reader.Read();
+                    epoch = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("recovered"u8))
+                {
+                    recovered = ReadBoolean(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            result.Add((topic, hasOffset && epoch is not null ? new StreamPosition(offset, epoch) : null, recovered));
+        }
+
+        return result;
+    }
+
+    private static bool? ReadBoolean(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        bool? value = reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            _ => null,
+        };
+        reader.Skip();
+        return value;
     }
 
     /// <summary>Moves to the value and returns where it sits (quotes included for strings).</summary>
