@@ -766,10 +766,9 @@
         }
       }
 
-      if (this.#topics.get(entry.topic) === entry) {
-        entry.confirmed = true;
-        this.#settleWaiters(entry, null, this.#subscription(entry, current, recovered));
-      }
+      // Settled even when unsubscribe() came meanwhile: the server did subscribe, and its ACK came first.
+      entry.confirmed = true;
+      this.#settleWaiters(entry, null, this.#subscription(entry, current, recovered));
 
       if (command.restoring && this.#restore !== null) {
         this.#restore.topics[entry.topic] = { recovered, offset: current ? current.offset : null, epoch: current ? current.epoch : null };

@@ -20,7 +20,7 @@ namespace Janus.Dashboard.Tests.JanusJs;
 /// <c>/janus.js</c> as a classic script.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class JanusJsTests
+public sealed partial class JanusJsTests
 {
     /// <summary>Records everything a client reports into window.log, and every delivery into window.received.</summary>
     private const string Harness = """
@@ -30,7 +30,7 @@ public sealed class JanusJsTests
           window.log = [];
           window.received = [];
           window.track = (client) => {
-            for (const type of ["state", "open", "resubscribed", "error", "close", "ping"]) {
+            for (const type of ["state", "open", "resumed", "resubscribed", "error", "close", "ping"]) {
               client.on(type, (detail) => window.log.push({ type, detail }));
             }
             return client;
@@ -112,17 +112,20 @@ public sealed class JanusJsTests
         return connections;
     }
 
-    [Fact]
-    public async Task Acks_settle_commands_first_in_first_out_and_each_means_the_command_was_carried_out()
+    /// <summary>Opted in (the default), subscribe is answered by a "subscribed" frame and the rest by ACK, in one queue.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Acks_settle_commands_first_in_first_out_and_each_means_the_command_was_carried_out(bool resume)
     {
         await using JanusTestServer server = await StartAsync();
         await using BrowserPage browserPage = await _browser.NewPageAsync();
         IPage page = await OpenHarnessAsync(browserPage, server.HttpBaseAddress);
 
         // Six commands sent back to back, none awaited before the next; ACKs and deliveries logged as they come.
-        JsonElement result = await EvalAsync<JsonElement>(page, """
+        JsonElement result = await EvalAsync<JsonElement>(page, $$"""
             async () => {
-              const client = track(new Janus.Client());
+              const client = track(new Janus.Client({ resume: {{(resume ? "true" : "false")}} }));
               await client.connect();
               const acks = [], all = [];
               const acked = (what) => () => { acks.push(what); all.push(what); };
@@ -134,7 +137,7 @@ public sealed class JanusJsTests
                 client.publish("b", "e", 2, "two").then(acked("publish b")),
                 client.publish("a", "e", 3, "three").then(acked("publish a")),
               ]);
-              return { acks, all, token: client.token, topics: client.topics, state: client.state };
+              return { acks, all, token: client.token, topics: client.topics, state: client.state, resumable: client.resumable, positions: JSON.stringify(client.positions) };
             }
             """);
 
@@ -151,12 +154,26 @@ public sealed class JanusJsTests
         Assert.Matches("^[0-9a-f]{32}$", result.GetProperty("token").GetString());
         Assert.Equal(["a"], Strings(result.GetProperty("topics")));
         Assert.Equal("open", result.GetProperty("state").GetString());
+        Assert.Equal(resume, result.GetProperty("resumable").GetBoolean());
+
+        // Opted in, the client knows where it is in each topic: "a" had two messages since the page subscribed.
+        using JsonDocument document = JsonDocument.Parse(result.GetProperty("positions").GetString()!);
+        JsonElement positions = document.RootElement;
+        if (resume)
+        {
+            Assert.Equal(2, positions.GetProperty("a").GetProperty("offset").GetInt64());
+            Assert.False(string.IsNullOrEmpty(positions.GetProperty("a").GetProperty("epoch").GetString()));
+        }
+        else
+        {
+            Assert.Empty(positions.EnumerateObject());
+        }
 
         // A subscribe made before connecting resolves once the connection subscribed; from then on a publish from
         // anywhere reaches the page.
-        await EvalAsync(page, """
+        await EvalAsync(page, $$"""
             async () => {
-              window.other = new Janus.Client();
+              window.other = new Janus.Client({ resume: {{(resume ? "true" : "false")}} });
               const subscribed = other.subscribe("from-http", (m) => received.push(m));
               await other.connect();
               await subscribed;
@@ -175,14 +192,14 @@ public sealed class JanusJsTests
     }
 
     [Fact]
-    public async Task A_dropped_connection_is_reported_then_reconnected_and_its_topics_subscribed_again()
+    public async Task Without_sessions_a_dropped_connection_is_reported_then_reconnected_and_its_topics_subscribed_again()
     {
         await using JanusTestServer server = await StartAsync();
         await using BrowserPage browserPage = await _browser.NewPageAsync();
         IPage page = await OpenHarnessAsync(browserPage, server.HttpBaseAddress);
         await EvalAsync(page, """
             async () => {
-              window.client = track(new Janus.Client({ minDelay: 50, maxDelay: 400 }));
+              window.client = track(new Janus.Client({ minDelay: 50, maxDelay: 400, resume: false }));
               await client.connect();
               await client.subscribe("r1", (m) => received.push("r1 " + m.data));
               await client.subscribe("r2", (m) => received.push("r2 " + m.data));
@@ -263,6 +280,14 @@ public sealed class JanusJsTests
 
         await using JanusTestServer second = await StartAsync(new Dictionary<string, string?> { ["Janus:Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await WaitForAsync(page, "() => count('resubscribed') === 1");
+
+        // The new server knows neither the session nor the topic's epoch: the client subscribed again from its
+        // position and tells the page that it cannot know what it missed.
+        JsonElement resumed = await EvalAsync<JsonElement>(page, "() => last('resumed')");
+        Assert.False(resumed.GetProperty("resumed").GetBoolean());
+        Assert.Equal("expired", resumed.GetProperty("reason").GetString());
+        Assert.False(resumed.GetProperty("recovered").GetBoolean());
+        Assert.False(resumed.GetProperty("topics").GetProperty("survives").GetProperty("recovered").GetBoolean());
         await PublishOverHttpAsync(second.HttpBaseAddress, "survives", "after restart");
         await WaitForAsync(page, "() => received.length === 1 && received[0] === 'after restart'");
     }
