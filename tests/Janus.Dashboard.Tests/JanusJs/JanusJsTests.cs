@@ -62,7 +62,17 @@ public sealed partial class JanusJsTests
 
     private static async Task WaitForAsync(IPage page, string condition)
     {
-        IJSHandle handle = await page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = (float)BrowserFixture.Timeout.TotalMilliseconds });
+        IJSHandle handle;
+        try
+        {
+            handle = await page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = (float)BrowserFixture.Timeout.TotalMilliseconds });
+        }
+        catch (TimeoutException)
+        {
+            string log = await page.EvaluateAsync<string>("() => JSON.stringify(window.log ?? null)").WaitAsync(BrowserFixture.Timeout);
+            throw new TimeoutException($"The page did not meet {condition} within {BrowserFixture.Timeout}; its event log: {log}");
+        }
+
         await handle.DisposeAsync();
     }
 
