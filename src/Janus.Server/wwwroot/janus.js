@@ -207,8 +207,16 @@
     #serverResumes = true;
     /** The token of the opted-in session the server may be keeping for us, or null. */
     #resumeToken = null;
-    /** Bringing the topics back after a reconnect: {reconnected, resumed, reason, answered, left, topics}. */
+    /** Bringing the topics back after a reconnect: {reconnected, resumed, reason, left, topics}. */
     #restore = null;
+    /** Topics unsubscribed while a kept session may still hold them: unsubscribed after a resume. */
+    #dropped = new Set();
+    /** A page that goes away ends its session rather than leaving it to wait for a resume that cannot come. */
+    #onPageHide = (event) => {
+      if (!event.persisted && this.#state !== "idle" && this.#state !== "closed") {
+        this.close(1000, "page_hidden");
+      }
+    };
 
     /** @param {JanusOptions} [options] */
     constructor(options = {}) {
@@ -282,6 +290,10 @@
 
       const promise = new Promise((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
       if (this.#state === "idle" || this.#state === "closed") {
+        if (typeof global.addEventListener === "function") {
+          global.addEventListener("pagehide", this.#onPageHide);
+        }
+
         this.#attempt = 0;
         this.#openSocket();
       }
@@ -291,15 +303,21 @@
 
     /**
      * Closes the connection for good (until connect() is called again). An opted-in connection says "bye" first, so
-     * the server ends the session at once instead of keeping it for a resume. Subscriptions (and their positions) are
+     * the server ends the session at once instead of keeping it for a resume. Called by itself when the page goes
+     * away (pagehide, unless into the back/forward cache). Subscriptions (and their positions) are
      * kept and made again by the next connect(). Promises still waiting (publishes, subscribes, connect) are rejected.
      * @param {number} [code=1000] A WebSocket close code: 1000 or 3000-4999.
      * @param {string} [reason=""]
      */
     close(code = 1000, reason = "") {
       this.#clearTimers();
+      if (typeof global.removeEventListener === "function") {
+        global.removeEventListener("pagehide", this.#onPageHide);
+      }
+
       const socket = this.#socket;
       this.#resumeToken = null;
+      this.#dropped.clear();
       if (socket) {
         this.#detach(socket);
         try {
@@ -353,6 +371,7 @@
       } else {
         entry = { topic, handlers: new Set([handler]), confirmed: false, position: since ? position(since) : null, waiters: [] };
         this.#topics.set(topic, entry);
+        this.#dropped.delete(topic);
         if (this.#state === "open" && (this.#restore === null || this.#restore.resumed !== null)) {
           // While a resume is in flight, the topic waits for its answer (resume must come before any subscribe).
           this.#sendSubscribe(entry, false);
@@ -386,14 +405,19 @@
 
       this.#topics.delete(topic);
       entry.handlers.clear();
+      const resuming = this.#restore !== null && this.#restore.resumed === null;
+      if (this.#resumeToken !== null && (this.#state !== "open" || resuming)) {
+        this.#dropped.add(topic);
+      }
+
       if (this.#state !== "open") {
         // Nothing on the server to undo; a subscribe that was waiting for a connection never happens.
         this.#settleWaiters(entry, new JanusError("unsubscribed", "unsubscribed from " + topic + " before it was subscribed"));
         return Promise.resolve();
       }
 
-      if (this.#restore !== null && this.#restore.resumed === null) {
-        // A resume is in flight: the topic is unsubscribed when its answer shows the session holds it.
+      if (resuming) {
+        // A resume is in flight: the topic is unsubscribed after its answer.
         return Promise.resolve();
       }
 
@@ -695,7 +719,7 @@
         this.#restore.left++;
       }
 
-      this.#pending.push({ kind: "subscribe", entry, since, restoring });
+      this.#pending.push({ kind: "subscribe", entry, since, restoring, hadPosition: entry.position !== null });
     }
 
     #command(text, kind) {
@@ -751,7 +775,8 @@
 
     #subscribed(command, answer) {
       const entry = command.entry;
-      let recovered = true;
+      // An ACK (the original protocol) replays nothing: a position the page had is not caught up from.
+      let recovered = answer !== null || !command.hadPosition;
       let current = null;
       if (answer !== null) {
         current = isPosition(answer) ? position(answer) : null;
@@ -813,7 +838,9 @@
           }
         }
 
-        for (const topic of Object.keys(topics)) {
+        const dropped = new Set([...this.#dropped, ...Object.keys(topics)]);
+        this.#dropped.clear();
+        for (const topic of dropped) {
           if (!this.#topics.has(topic)) {
             // Unsubscribed while the connection was down: the session still holds it.
             this.#socket.send(JSON.stringify({ action: "unsubscribe", data: topic }));
@@ -824,6 +851,7 @@
         // The session is gone (expired, overflowed): this connection keeps the fresh, opted-in session of its
         // greeting; every topic is subscribed again from its position, and each answer says what was recovered.
         this.#resumeToken = this.#token;
+        this.#dropped.clear();
         restore.resumed = false;
         restore.reason = typeof answer.reason === "string" ? answer.reason : null;
         for (const entry of this.#topics.values()) {
