@@ -14,4 +14,13 @@ public enum ClientAction
     /// <c>PUBLISH</c> frame (the same object without <c>action</c>).
     /// </summary>
     Publish,
+
+    /// <summary><c>{"action":"hello"}</c>: the connection opts in to positions and resumable sessions (docs/sessions.md).</summary>
+    Hello,
+
+    /// <summary><c>{"action":"resume","data":"token","positions":{…}}</c>: take over a session whose connection dropped.</summary>
+    Resume,
+
+    /// <summary><c>{"action":"bye"}</c>: end the session now (nothing is kept for a resume) and close.</summary>
+    Bye,
 }

@@ -8,7 +8,15 @@ public readonly ref struct ClientCommand
 {
     /// <summary>Creates a parsed command.</summary>
     public ClientCommand(ClientAction action, ReadOnlySpan<char> topic, JsonValueRange topicJson, JsonValueRange eventValue, JsonValueRange messageId, JsonValueRange data)
+        : this(action, topic, topicJson, eventValue, messageId, data, default, default)
     {
+    }
+
+    /// <summary>Creates a parsed command with the session keys (<c>since</c> of a subscribe, <c>positions</c> of a resume).</summary>
+    public ClientCommand(ClientAction action, ReadOnlySpan<char> topic, JsonValueRange topicJson, JsonValueRange eventValue, JsonValueRange messageId, JsonValueRange data, JsonValueRange since, JsonValueRange positions)
+    {
+        Since = since;
+        Positions = positions;
         Action = action;
         Topic = topic;
         TopicJson = topicJson;
@@ -32,6 +40,15 @@ public readonly ref struct ClientCommand
     /// <summary>The publish's <c>message_id</c> value, if any.</summary>
     public JsonValueRange MessageId { get; }
 
-    /// <summary>The publish's <c>data</c> value, if any (for subscribe/unsubscribe the topic is in <see cref="Topic"/>).</summary>
+    /// <summary>
+    /// The publish's <c>data</c> value, if any (for subscribe/unsubscribe the topic is in <see cref="Topic"/>); for a
+    /// resume, the token (a JSON string); for hello, its options object.
+    /// </summary>
     public JsonValueRange Data { get; }
+
+    /// <summary>A subscribe's <c>since</c> position (an object), if any; see <see cref="StreamPosition.TryParse"/>.</summary>
+    public JsonValueRange Since { get; }
+
+    /// <summary>A resume's <c>positions</c> (an object of positions by topic), if any.</summary>
+    public JsonValueRange Positions { get; }
 }

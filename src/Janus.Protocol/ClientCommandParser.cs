@@ -36,7 +36,7 @@ public static class ClientCommandParser
         var reader = new Utf8JsonReader(json, ReaderOptions);
         ClientAction? action = requireAction ? null : ClientAction.Publish;
         bool unknownAction = false;
-        JsonValueRange topic = default, eventValue = default, messageId = default, data = default;
+        JsonValueRange topic = default, eventValue = default, messageId = default, data = default, since = default, positions = default;
         JsonTokenType dataType = JsonTokenType.None;
         try
         {
@@ -80,6 +80,18 @@ public static class ClientCommandParser
                     {
                         action = ClientAction.Publish;
                     }
+                    else if (reader.ValueTextEquals("hello"u8))
+                    {
+                        action = ClientAction.Hello;
+                    }
+                    else if (reader.ValueTextEquals("resume"u8))
+                    {
+                        action = ClientAction.Resume;
+                    }
+                    else if (reader.ValueTextEquals("bye"u8))
+                    {
+                        action = ClientAction.Bye;
+                    }
                     else
                     {
                         unknownAction = true;
@@ -104,6 +116,14 @@ public static class ClientCommandParser
                 else if (reader.ValueTextEquals("message_id"u8))
                 {
                     messageId = ReadValue(ref reader, out _);
+                }
+                else if (requireAction && reader.ValueTextEquals("since"u8))
+                {
+                    since = ReadValue(ref reader, out _);
+                }
+                else if (requireAction && reader.ValueTextEquals("positions"u8))
+                {
+                    positions = ReadValue(ref reader, out _);
                 }
                 else
                 {
@@ -130,6 +150,22 @@ public static class ClientCommandParser
         if (action is null)
         {
             return ProtocolError.InvalidCommand;
+        }
+
+        switch (action.Value)
+        {
+            case ClientAction.Hello:
+            case ClientAction.Bye:
+                command = new ClientCommand(action.Value, default, default, default, default, data);
+                return ProtocolError.None;
+            case ClientAction.Resume:
+                if (!data.IsPresent || dataType != JsonTokenType.String || (positions.IsPresent && json[positions.Start] != (byte)'{'))
+                {
+                    return ProtocolError.InvalidResume;
+                }
+
+                command = new ClientCommand(action.Value, default, default, default, default, data, default, positions);
+                return ProtocolError.None;
         }
 
         JsonValueRange topicRange;
@@ -159,7 +195,12 @@ public static class ClientCommandParser
             return ProtocolError.InvalidTopic;
         }
 
-        command = new ClientCommand(action.Value, topicBuffer[..topicLength], topicRange, eventValue, messageId, data);
+        if (since.IsPresent && action == ClientAction.Subscribe && !StreamPosition.TryParse(since.Slice(json), out _))
+        {
+            return ProtocolError.InvalidPosition;
+        }
+
+        command = new ClientCommand(action.Value, topicBuffer[..topicLength], topicRange, eventValue, messageId, data, action == ClientAction.Subscribe ? since : default, default);
         return ProtocolError.None;
     }
 

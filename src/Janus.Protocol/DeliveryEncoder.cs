@@ -77,6 +77,31 @@ public static class DeliveryEncoder
     }
 
     /// <summary>
+    /// The longest position suffix: <c>,"offset":N,"epoch":"E"}</c> with a 19-digit offset and the longest epoch.
+    /// </summary>
+    public const int MaxPositionSuffixLength = 10 + 19 + 10 + StreamPosition.MaxEpochLength + 2;
+
+    /// <summary>
+    /// Writes the two keys an opted-in client gets after the original five, and the closing brace:
+    /// <c>,"offset":N,"epoch":"E"}</c>. The epoch is the server's own (plain ASCII, nothing to escape). Returns the bytes
+    /// written.
+    /// </summary>
+    public static int WritePositionSuffix(Span<byte> destination, long offset, ReadOnlySpan<byte> epoch)
+    {
+        ",\"offset\":"u8.CopyTo(destination);
+        int pos = 10;
+        System.Buffers.Text.Utf8Formatter.TryFormat(offset, destination[pos..], out int digits);
+        pos += digits;
+        ",\"epoch\":\""u8.CopyTo(destination[pos..]);
+        pos += 10;
+        epoch.CopyTo(destination[pos..]);
+        pos += epoch.Length;
+        destination[pos++] = (byte)'"';
+        destination[pos++] = (byte)'}';
+        return pos;
+    }
+
+    /// <summary>
     /// Writes <c>{"timestamp":[M,S,U],</c> so that it ends exactly at the end of <paramref name="reserve"/>, and
     /// returns the index in <paramref name="reserve"/> where it starts.
     /// </summary>

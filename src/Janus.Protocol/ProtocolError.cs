@@ -55,4 +55,13 @@ public enum ProtocolError
 
     /// <summary>A WebSocket text message that is not valid UTF-8.</summary>
     InvalidUtf8,
+
+    /// <summary>Another connection resumed this connection's session; this one is closed.</summary>
+    SessionTaken,
+
+    /// <summary>A <c>resume</c> after the connection subscribed, without a string token, or with bad <c>positions</c>.</summary>
+    InvalidResume,
+
+    /// <summary>A <c>since</c> position that is not <c>{"offset":N,"epoch":"E"}</c>.</summary>
+    InvalidPosition,
 }

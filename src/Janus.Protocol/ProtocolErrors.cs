@@ -21,6 +21,9 @@ public static class ProtocolErrors
         "invalid_websocket_frame",
         "binary_frame",
         "invalid_utf8",
+        "session_taken",
+        "invalid_resume",
+        "invalid_position",
     ];
 
     private static readonly string[] Reasons =
@@ -28,7 +31,7 @@ public static class ProtocolErrors
         "no error",
         "the frame is not valid JSON",
         "a JSON frame must be an object with a string \"action\"",
-        "the action is not one of subscribe, unsubscribe, publish",
+        "the action is not one of subscribe, unsubscribe, publish, hello, resume, bye",
         "the topic must be a non-empty string within the length limit",
         "a publish needs a string \"topic\" and a JSON body that is one object",
         "the frame is neither a known keyword nor a JSON object",
@@ -41,6 +44,9 @@ public static class ProtocolErrors
         "the WebSocket frame breaks RFC 6455 (unmasked, reserved bits or opcode, bad control frame or continuation)",
         "binary WebSocket frames are not accepted: send JSON in text frames",
         "the WebSocket text message is not valid UTF-8",
+        "another connection resumed this session",
+        "resume needs a string token and an object of positions, before any subscribe",
+        "a position is an object {\"offset\":N,\"epoch\":\"E\"} with N >= 0 and an epoch of at most 32 characters",
     ];
 
     /// <summary>The number of distinct errors, for per-code counters.</summary>

@@ -5,88 +5,73 @@ using System.Net.Sockets;
 namespace Janus.Testing;
 
 /// <summary>
-/// A TCP proxy for fault injection: listens on a free loopback port, forwards every connection to a target, and cuts
-/// them on demand with a reset (RST) on both sides, as a dropped network or a killed middlebox does. The client and
-/// the server each see their connection break without a close handshake; new connections are forwarded as before.
+/// A TCP proxy between a client and a server that can cut every connection through it with a reset, at any moment
+/// (NATS.Net's NatsProxy is the model): the tool for resume and fault tests. Bytes in flight when a connection is cut
+/// are lost, as on a real network that drops.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly IPEndPoint _target;
-    private readonly ConcurrentDictionary<Link, byte> _links = new();
+    private readonly ConcurrentDictionary<int, Pair> _pairs = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _accepting;
-    private int _accepted;
+    private readonly Task _acceptLoop;
+    private int _nextId;
+    private int _cuts;
 
-    private FaultProxy(Socket listener, IPEndPoint target)
+    private FaultProxy(IPEndPoint target)
     {
-        _listener = listener;
         _target = target;
-        EndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _accepting = AcceptAsync();
+        _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Listen(512);
+        EndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        _acceptLoop = AcceptLoopAsync();
     }
 
-    /// <summary>Where clients connect (loopback, real port).</summary>
+    /// <summary>Where clients connect to reach the target through the proxy.</summary>
     public IPEndPoint EndPoint { get; }
 
-    /// <summary>The base address of the proxy as an HTTP origin, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
-    public Uri HttpBaseAddress => new($"http://127.0.0.1:{EndPoint.Port}/");
+    /// <summary>Connections open through the proxy now.</summary>
+    public int ConnectionCount => _pairs.Count;
 
-    /// <summary>Connections being forwarded now.</summary>
-    public int OpenConnections => _links.Count;
+    /// <summary>Connections cut so far.</summary>
+    public int Cuts => Volatile.Read(ref _cuts);
 
-    /// <summary>Connections accepted since the start.</summary>
-    public int AcceptedConnections => Volatile.Read(ref _accepted);
-
-    /// <summary>Starts a proxy on a free loopback port that forwards to <paramref name="target"/>.</summary>
-    public static FaultProxy Start(IPEndPoint target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            listener.Listen(128);
-            return new FaultProxy(listener, target);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
-    }
+    /// <summary>Starts a proxy to <paramref name="target"/> on a free loopback port.</summary>
+    public static FaultProxy Start(IPEndPoint target) => new(target);
 
     /// <summary>
-    /// Resets every connection being forwarded, on both sides, at once. Bytes the proxy has read but not yet written
-    /// are lost, as they are when a network drops.
+    /// Cuts every open connection: both sides get a reset (SO_LINGER 0), whatever was in flight is lost. Returns how
+    /// many were cut.
     /// </summary>
-    /// <returns>How many connections were cut.</returns>
     public int CutAll()
     {
-        int cut = 0;
-        foreach (Link link in _links.Keys)
+        int count = 0;
+        foreach (KeyValuePair<int, Pair> entry in _pairs)
         {
-            if (_links.TryRemove(link, out _))
+            if (_pairs.TryRemove(entry.Key, out Pair? pair))
             {
-                link.Reset();
-                cut++;
+                pair.Reset();
+                count++;
             }
         }
 
-        return cut;
+        Interlocked.Add(ref _cuts, count);
+        return count;
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
+        _stopping.Cancel();
         _listener.Dispose();
         CutAll();
         try
         {
-            await _accepting;
+            await _acceptLoop;
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // Stopped.
         }
@@ -94,125 +79,73 @@ public sealed class FaultProxy : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private async Task AcceptAsync()
+    private async Task AcceptLoopAsync()
     {
         while (!_stopping.IsCancellationRequested)
         {
-            Socket client;
+            Socket client = await _listener.AcceptAsync(_stopping.Token);
+            var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            client.NoDelay = true;
             try
             {
-                client = await _listener.AcceptAsync(_stopping.Token);
+                await server.ConnectAsync(_target, _stopping.Token);
             }
-            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (SocketException)
+            {
+                client.Close(0);
+                server.Dispose();
+                continue;
+            }
+
+            int id = Interlocked.Increment(ref _nextId);
+            var pair = new Pair(client, server);
+            _pairs[id] = pair;
+            _ = pair.RunAsync().ContinueWith(_ => _pairs.TryRemove(id, out Pair? _), TaskScheduler.Default);
+        }
+    }
+
+    private sealed class Pair(Socket client, Socket server)
+    {
+        private int _closed;
+
+        public async Task RunAsync()
+        {
+            await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
+            Reset();
+        }
+
+        public void Reset()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) != 0)
             {
                 return;
             }
 
-            Interlocked.Increment(ref _accepted);
-            _ = ForwardAsync(client);
-        }
-    }
-
-    private async Task ForwardAsync(Socket client)
-    {
-        var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        client.NoDelay = true;
-        var link = new Link(client, server);
-        try
-        {
-            await server.ConnectAsync(_target, _stopping.Token);
-        }
-        catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
-        {
-            link.Reset();
-            return;
+            // Close(0) sets SO_LINGER to 0: the peer gets a RST, and unsent bytes are dropped.
+            client.Close(0);
+            server.Close(0);
         }
 
-        _links[link] = 0;
-        if (_stopping.IsCancellationRequested)
+        private static async Task PumpAsync(Socket from, Socket to)
         {
-            // DisposeAsync's CutAll may have run before this link was added.
-            _links.TryRemove(link, out _);
-            link.Reset();
-            return;
-        }
-
-        bool orderly = (await Task.WhenAll(PumpAsync(link, client, server), PumpAsync(link, server, client))).All(static ended => ended);
-        if (_links.TryRemove(link, out _))
-        {
-            // A reset on one side is passed on to the other as a reset.
-            if (orderly)
+            byte[] buffer = new byte[16 * 1024];
+            try
             {
-                link.Close();
-            }
-            else
-            {
-                link.Reset();
-            }
-        }
-    }
-
-    /// <summary>Copies one direction until its end of stream (true) or a failure or cut (false).</summary>
-    private async Task<bool> PumpAsync(Link link, Socket from, Socket to)
-    {
-        byte[] buffer = new byte[16 * 1024];
-        try
-        {
-            while (true)
-            {
-                int read = await from.ReceiveAsync(buffer, SocketFlags.None);
-                if (read == 0)
+                while (true)
                 {
-                    // An orderly end of stream is passed on as one (FIN), so only CutAll makes resets.
-                    to.Shutdown(SocketShutdown.Send);
-                    return true;
-                }
+                    int read = await from.ReceiveAsync(buffer, SocketFlags.None);
+                    if (read == 0)
+                    {
+                        return;
+                    }
 
-                int sent = 0;
-                while (sent < read)
-                {
-                    sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None);
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None);
                 }
             }
-        }
-        catch (Exception exception) when (exception is ObjectDisposedException or SocketException)
-        {
-            // Cut, or one side reset: the other direction must not wait for traffic that never comes.
-            if (_links.TryRemove(link, out _))
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
-                link.Reset();
+                // Cut, or the other side went away.
             }
-
-            return false;
-        }
-    }
-
-    /// <summary>One forwarded connection: the client's socket and the proxy's socket to the target.</summary>
-    private sealed class Link(Socket client, Socket server)
-    {
-        /// <summary>Closes both sockets with a reset: linger on, timeout zero, so the kernel sends RST, not FIN.</summary>
-        public void Reset()
-        {
-            foreach (Socket socket in new[] { client, server })
-            {
-                try
-                {
-                    socket.LingerState = new LingerOption(true, 0);
-                }
-                catch (Exception exception) when (exception is ObjectDisposedException or SocketException)
-                {
-                    // Already gone.
-                }
-
-                socket.Dispose();
-            }
-        }
-
-        /// <summary>Closes both sockets after both directions ended normally.</summary>
-        public void Close()
-        {
-            client.Dispose();
-            server.Dispose();
         }
     }
 }

@@ -37,7 +37,7 @@ public sealed class FanoutEngine
     /// </summary>
     public FanoutCounts Publish(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source, ErlangTimestamp? originTimestamp = null)
     {
-        if (!_topics.TryGet(topic, out Topic? target))
+        if (!_topics.TryGetForPublish(topic, out Topic? target, out bool reserved))
         {
             // Stamped all the same: whoever forwards the publish elsewhere reads the timestamp afterwards.
             message.Stamp(originTimestamp ?? Now(), _time.GetTimestamp(), observer: null);
@@ -53,8 +53,13 @@ public sealed class FanoutEngine
         {
             long started = _time.GetTimestamp();
             ErlangTimestamp timestamp = originTimestamp ?? Now();
-            message.Stamp(timestamp, started, _metrics);
+            target.Stamp(message, timestamp, started, _metrics);
             subscribers = target.FanOut(new ReadOnlySpan<OutboundMessage>(in message), message.Size, refused, ref overflowed);
+        }
+
+        if (reserved)
+        {
+            _topics.Release(target);
         }
 
         var counts = new FanoutCounts(subscribers, subscribers - refused[0], overflowed);
@@ -126,7 +131,7 @@ public sealed class FanoutEngine
             for (int i = 0; i < count; i++)
             {
                 OutboundMessage message = batch[i].Message;
-                message.Stamp(batch[i].HasOrigin ? batch[i].Origin : now, started, _metrics);
+                target.Stamp(message, batch[i].HasOrigin ? batch[i].Origin : now, started, _metrics);
                 messages[i] = message;
                 totalBytes += message.Size;
             }

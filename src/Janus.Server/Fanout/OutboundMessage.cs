@@ -19,6 +19,9 @@ public sealed class OutboundMessage
     private int _wsLength;
     private int _bodyLength;
     private int _refs;
+    private int _suffixStart;
+    private int _suffixLength;
+    private int _positionedHeaderLength;
     private readonly bool _pooled;
     private IOutboundMessageObserver? _observer;
 
@@ -43,6 +46,72 @@ public sealed class OutboundMessage
 
     /// <summary>When fan-out of a published message started, in <see cref="TimeProvider"/> timestamp ticks.</summary>
     public long FanoutStartedAt { get; private set; }
+
+    /// <summary>The topic's offset of a published message (0 for anything else).</summary>
+    public long Offset { get; private set; }
+
+    /// <summary>The topic a published message was stamped by; used to find a topic's messages in a queue on resume.</summary>
+    internal Topic? Topic { get; private set; }
+
+    /// <summary>Whether the message has a positioned form (a published message stamped by a topic).</summary>
+    public bool HasPosition => _suffixLength != 0;
+
+    /// <summary>
+    /// The JSON an opted-in client receives: the delivery with <c>,"offset":N,"epoch":"E"</c> after the original five
+    /// keys (a copy; for the history API, not the hot path).
+    /// </summary>
+    public byte[] GetPositionedJson()
+    {
+        if (!HasPosition)
+        {
+            return Json.ToArray();
+        }
+
+        int bodyEnd = DeliveryEncoder.PrefixReserve + _bodyLength - 1;
+        int head = bodyEnd - _tcpStart;
+        byte[] json = new byte[head + _suffixLength];
+        _buffer.AsSpan(_tcpStart, head).CopyTo(json);
+        _buffer.AsSpan(_suffixStart, _suffixLength).CopyTo(json.AsSpan(head));
+        return json;
+    }
+
+    /// <summary>
+    /// Writes the message as the given transport puts it on the wire, positioned (with offset and epoch) when
+    /// <paramref name="positioned"/> and the message has a position. Returns the bytes written.
+    /// </summary>
+    /// <remarks>
+    /// The positioned form is not a second encoding of the message: it is the same bytes up to the body's closing
+    /// brace, then a suffix written once at stamping (and, for WebSocket, a header of its own), so a message costs the
+    /// same whatever mix of legacy and opted-in subscribers it goes to.
+    /// </remarks>
+    public int WriteFrame(IBufferWriter<byte> output, TransportFraming framing, bool positioned)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (!positioned || _suffixLength == 0)
+        {
+            ReadOnlySpan<byte> frame = GetFrame(framing);
+            output.Write(frame);
+            return frame.Length;
+        }
+
+        int bodyEnd = DeliveryEncoder.PrefixReserve + _bodyLength - 1;
+        ReadOnlySpan<byte> head = _buffer.AsSpan(_tcpStart, bodyEnd - _tcpStart);
+        if (framing == TransportFraming.Tcp)
+        {
+            // The suffix is followed by its 0x01.
+            ReadOnlySpan<byte> suffix = _buffer.AsSpan(_suffixStart, _suffixLength + 1);
+            output.Write(head);
+            output.Write(suffix);
+            return head.Length + suffix.Length;
+        }
+
+        ReadOnlySpan<byte> header = _buffer.AsSpan(_suffixStart - _positionedHeaderLength, _positionedHeaderLength);
+        ReadOnlySpan<byte> tail = _buffer.AsSpan(_suffixStart, _suffixLength);
+        output.Write(header);
+        output.Write(head);
+        output.Write(tail);
+        return header.Length + head.Length + tail.Length;
+    }
 
     /// <summary>The bytes a queue accounts for this message: its TCP form, or its WebSocket form if it has no TCP form (a pong).</summary>
     public int Size => _tcpLength != 0 ? _tcpLength : _wsLength;
@@ -99,7 +168,7 @@ public sealed class OutboundMessage
     /// </summary>
     public static OutboundMessage RentForPublish(int maxBodyLength)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(DeliveryEncoder.PrefixReserve + maxBodyLength + 1);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(DeliveryEncoder.PrefixReserve + maxBodyLength + 1 + SuffixReserve);
         return new OutboundMessage(buffer, pooled: true, soloWrite: false) { _refs = 1 };
     }
 
@@ -112,8 +181,11 @@ public sealed class OutboundMessage
         return message;
     }
 
+    // At the end of a rented buffer: room for the positioned form's WebSocket header, its suffix and 0x01.
+    private const int SuffixReserve = WebSocketFraming.MaxHeaderLength + DeliveryEncoder.MaxPositionSuffixLength + 1;
+
     /// <summary>Where the body of a rented message goes.</summary>
-    public Span<byte> GetBodyBuffer() => _buffer.AsSpan(DeliveryEncoder.PrefixReserve, _buffer.Length - DeliveryEncoder.PrefixReserve - 1);
+    public Span<byte> GetBodyBuffer() => _buffer.AsSpan(DeliveryEncoder.PrefixReserve, _buffer.Length - DeliveryEncoder.PrefixReserve - 1 - SuffixReserve);
 
     /// <summary>Records how many bytes of body were written.</summary>
     public void SetBodyLength(int length) => _bodyLength = length;
@@ -122,8 +194,18 @@ public sealed class OutboundMessage
     /// Writes the timestamp prefix in front of the body, the 0x01 after it and the WebSocket header in front of it
     /// all. Called once per publish, inside the topic's publish lock, just before fan-out.
     /// </summary>
-    internal void Stamp(ErlangTimestamp timestamp, long fanoutStartedAt, IOutboundMessageObserver? observer)
+    internal void Stamp(ErlangTimestamp timestamp, long fanoutStartedAt, IOutboundMessageObserver? observer) =>
+        Stamp(timestamp, fanoutStartedAt, observer, null, 0, default);
+
+    /// <summary>
+    /// Stamps a message with its timestamp and, when <paramref name="topic"/> is given, its position in that topic:
+    /// the suffix <c>,"offset":N,"epoch":"E"}</c> + 0x01 of the positioned form is written once here, at the end of
+    /// the buffer, with the WebSocket header of the positioned JSON in front of it.
+    /// </summary>
+    internal void Stamp(ErlangTimestamp timestamp, long fanoutStartedAt, IOutboundMessageObserver? observer, Topic? topic, long offset, ReadOnlySpan<byte> epoch)
     {
+        Topic = topic;
+        Offset = offset;
         Timestamp = timestamp;
         FanoutStartedAt = fanoutStartedAt;
         _observer = observer;
@@ -138,6 +220,19 @@ public sealed class OutboundMessage
         _tcpLength = jsonLength + 1;
         _wsStart = prefixStart - header;
         _wsLength = header + jsonLength;
+        if (topic is null || !_pooled)
+        {
+            _suffixLength = 0;
+            return;
+        }
+
+        int suffixArea = buffer.Length - SuffixReserve;
+        _suffixStart = suffixArea + WebSocketFraming.MaxHeaderLength;
+        _suffixLength = DeliveryEncoder.WritePositionSuffix(buffer[_suffixStart..], offset, epoch);
+        buffer[_suffixStart + _suffixLength] = WireBytes.ServerDelimiter;
+        int positionedJsonLength = jsonLength - 1 + _suffixLength;
+        _positionedHeaderLength = WebSocketFraming.HeaderLength(positionedJsonLength);
+        WebSocketFraming.WriteTextHeader(buffer[(_suffixStart - _positionedHeaderLength)..], positionedJsonLength);
     }
 
     /// <summary>Adds references for subscribers about to receive the message (pooled messages only).</summary>

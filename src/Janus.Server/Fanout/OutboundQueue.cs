@@ -26,6 +26,10 @@ public sealed class OutboundQueue
     private bool _drainScheduled;
     private QueueState _state;
 
+    // While a resume builds this queue's replay, the drain may take only the messages that were queued before it began
+    // (-1: no hold). The resume's answer is then inserted after them, ahead of the replay.
+    private int _holdAllowance = -1;
+
     private enum QueueState
     {
         Open,
@@ -225,7 +229,19 @@ public sealed class OutboundQueue
 
             int mask = _ring.Length - 1;
             int bytes = 0;
-            while (_count > 0 && taken < destination.Length)
+            int limit = destination.Length;
+            if (_holdAllowance >= 0)
+            {
+                if (_holdAllowance == 0)
+                {
+                    _drainScheduled = false;
+                    return DrainStatus.Idle;
+                }
+
+                limit = Math.Min(limit, _holdAllowance);
+            }
+
+            while (_count > 0 && taken < limit)
             {
                 OutboundMessage next = _ring[_head];
                 if (taken > 0 && (next.SoloWrite || bytes + next.Size > maxBytes))
@@ -245,6 +261,11 @@ public sealed class OutboundQueue
             }
 
             _bytes -= bytes;
+            if (_holdAllowance > 0)
+            {
+                _holdAllowance -= taken;
+            }
+
             return DrainStatus.Items;
         }
         finally
@@ -351,6 +372,160 @@ public sealed class OutboundQueue
 
         ReleaseAll(dropped, head, count);
         return draining;
+    }
+
+    /// <summary>
+    /// Takes the sink away without closing the queue: the session outlives its connection (docs/sessions.md). The
+    /// queue keeps taking messages for <paramref name="parked"/>, which never drains (it only hears of an overflow).
+    /// Returns true if a drain of <paramref name="sink"/> is running or scheduled (its next
+    /// <see cref="DequeueBatch"/> returns <see cref="DrainStatus.Closed"/>); false if the caller must finish the output.
+    /// </summary>
+    public bool Detach(IOutboundSink sink, IOutboundSink parked)
+    {
+        Enter();
+        try
+        {
+            if (!ReferenceEquals(_sink, sink))
+            {
+                return false;
+            }
+
+            bool draining = _drainScheduled;
+            _sink = parked;
+
+            // The parked sink is never asked to drain: marking a drain as scheduled keeps enqueues from notifying it.
+            // A running drain of the old sink clears the mark when it stops; the next enqueue then notifies the parked
+            // sink once, which does nothing.
+            _drainScheduled = true;
+            return draining;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Removes every message stamped by <paramref name="topic"/>: those after <paramref name="afterOffset"/> are
+    /// appended to <paramref name="into"/> in queue order (their references go with them), the rest are released.
+    /// Used by a resume on a parked queue, under the topic's publish lock.
+    /// </summary>
+    public void ExtractTopic(object topic, long afterOffset, List<OutboundMessage> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        List<OutboundMessage>? stale = null;
+        Enter();
+        try
+        {
+            if (_count == 0)
+            {
+                return;
+            }
+
+            int mask = _ring.Length - 1;
+            int kept = 0;
+            for (int i = 0; i < _count; i++)
+            {
+                OutboundMessage message = _ring[(_head + i) & mask];
+                if (!ReferenceEquals(message.Topic, topic))
+                {
+                    _ring[(_head + kept) & mask] = message;
+                    kept++;
+                    continue;
+                }
+
+                _bytes -= message.Size;
+                if (message.Offset > afterOffset)
+                {
+                    into.Add(message);
+                }
+                else
+                {
+                    (stale ??= []).Add(message);
+                }
+            }
+
+            for (int i = kept; i < _count; i++)
+            {
+                _ring[(_head + i) & mask] = null!;
+            }
+
+            _count = kept;
+        }
+        finally
+        {
+            Exit();
+        }
+
+        if (stale is not null)
+        {
+            foreach (OutboundMessage message in stale)
+            {
+                message.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a hold: the drain may still send what is queued now, nothing queued later, until <see cref="EndHold"/>.
+    /// </summary>
+    public void BeginHold()
+    {
+        Enter();
+        try
+        {
+            _holdAllowance = _count;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Ends a hold: <paramref name="first"/> goes right after what was queued before the hold (ahead of everything
+    /// queued during it), and draining goes on.
+    /// </summary>
+    public void EndHold(OutboundMessage first)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        IOutboundSink? notify = null;
+        Enter();
+        try
+        {
+            int at = Math.Max(0, _holdAllowance);
+            _holdAllowance = -1;
+            if (_state != QueueState.Open)
+            {
+                return;
+            }
+
+            if (_count + 1 > _ring.Length)
+            {
+                Grow(_count + 1);
+            }
+
+            int mask = _ring.Length - 1;
+            for (int i = _count; i > at; i--)
+            {
+                _ring[(_head + i) & mask] = _ring[(_head + i - 1) & mask];
+            }
+
+            _ring[(_head + at) & mask] = first;
+            _count++;
+            _bytes += first.Size;
+            if (!_drainScheduled && _sink is not null)
+            {
+                _drainScheduled = true;
+                notify = _sink;
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+
+        notify?.OnDataAvailable();
     }
 
     private void Enter()

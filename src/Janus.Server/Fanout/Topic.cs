@@ -1,3 +1,6 @@
+using System.Text;
+using Janus.Protocol;
+
 namespace Janus.Server.Fanout;
 
 /// <summary>
@@ -21,8 +24,233 @@ public sealed class Topic
     private int _pendingCount;
     private bool _combining;
     private int _reservations;
+    private int _activated;
+    private long _lastOffset;
 
-    internal Topic(string name) => Name = name;
+    internal Topic(string name)
+        : this(name, 0, 0)
+    {
+    }
+
+    internal Topic(string name, int historySize, long historyTtlTicks)
+    {
+        Name = name;
+
+        // A new epoch for every topic object: offsets restart with it, so positions of a forgotten topic (or of a
+        // previous process) can never be mistaken for positions of this one.
+        Epoch = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64())).AsSpan(0, 12).ToString();
+        EpochUtf8 = Encoding.ASCII.GetBytes(Epoch);
+        History = historySize > 0 ? new TopicHistory(historySize, historyTtlTicks) : null;
+    }
+
+    /// <summary>The epoch of this topic's offsets (docs/sessions.md).</summary>
+    public string Epoch { get; }
+
+    /// <summary>The epoch as the bytes written into deliveries.</summary>
+    internal byte[] EpochUtf8 { get; }
+
+    /// <summary>The topic's last messages, or null when its history is off.</summary>
+    internal TopicHistory? History { get; }
+
+    /// <summary>The offset of the last message published (0 before the first), with the epoch.</summary>
+    public StreamPosition Position => new(Volatile.Read(ref _lastOffset), Epoch);
+
+    /// <summary>Marks the topic as having had a subscriber; true the first time (cluster interest starts then).</summary>
+    internal bool TryActivate() => Interlocked.CompareExchange(ref _activated, 1, 0) == 0;
+
+    /// <summary>Whether <see cref="TryActivate"/> ever succeeded.</summary>
+    internal bool IsActivated => Volatile.Read(ref _activated) != 0;
+
+    /// <summary>
+    /// Stamps a message for fan-out: its timestamp, the topic's next offset and epoch; keeps it in the history.
+    /// Callers hold <see cref="PublishLock"/>, which makes the offsets consecutive in fan-out order.
+    /// </summary>
+    internal void Stamp(OutboundMessage message, ErlangTimestamp timestamp, long fanoutStartedAt, IOutboundMessageObserver? observer)
+    {
+        long offset = _lastOffset + 1;
+        Volatile.Write(ref _lastOffset, offset);
+        message.Stamp(timestamp, fanoutStartedAt, observer, this, offset, EpochUtf8);
+        TopicHistory? history = History;
+        if (history is null)
+        {
+            return;
+        }
+
+        if (!history.HoldsReservation)
+        {
+            // A dead topic (its last subscriber just left) keeps nothing: its epoch ends with it.
+            if (!TryReserve())
+            {
+                return;
+            }
+
+            history.HoldsReservation = true;
+        }
+
+        history.Append(message);
+    }
+
+    /// <summary>
+    /// Ages the history; true when it just became empty and gave up its reservation, which the caller must release
+    /// (outside the publish lock) through the registry.
+    /// </summary>
+    internal bool ExpireHistory(long nowTicks)
+    {
+        TopicHistory? history = History;
+        if (history is null || !history.HoldsReservation)
+        {
+            return false;
+        }
+
+        lock (PublishLock)
+        {
+            if (!history.Expire(nowTicks))
+            {
+                return false;
+            }
+
+            history.HoldsReservation = false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Adds a subscription of an opted-in session: under the publish lock, so that the answer's position, the replay
+    /// from <paramref name="since"/> and the first live message meet with no gap and no duplicate. Queues the answer
+    /// (made by <paramref name="answer"/> from the position and whether the replay recovered everything), then the
+    /// replay, then joins the fan-out.
+    /// </summary>
+    internal void AddPositioned(Subscription subscription, StreamPosition? since, Func<string, StreamPosition, bool?, OutboundMessage> answer)
+    {
+        OutboundQueue queue = subscription.Queue;
+        lock (PublishLock)
+        {
+            StreamPosition current = Position;
+            bool? recovered = null;
+            int first = 0, count = 0;
+            if (since is { } from)
+            {
+                recovered = from.Epoch == Epoch && from.Offset <= current.Offset
+                    && (from.Offset == current.Offset || (History is { } history && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
+            }
+
+            queue.TryEnqueue(answer(Name, current, recovered));
+            if (recovered == true)
+            {
+                EnqueueHistory(queue, first, count);
+            }
+
+            Add(subscription);
+        }
+    }
+
+    /// <summary>Queues an answer made from the topic's position now (a repeated subscribe), in order with its messages.</summary>
+    internal void EnqueuePositioned(OutboundQueue queue, Func<string, StreamPosition, bool?, OutboundMessage> answer)
+    {
+        lock (PublishLock)
+        {
+            queue.TryEnqueue(answer(Name, Position, null));
+        }
+    }
+
+    /// <summary>
+    /// Moves a subscription from a parked session's queue to the resuming session's (docs/sessions.md, Resume). Under
+    /// the publish lock, so no message of this topic is queued meanwhile: the messages of this topic still waiting in
+    /// <paramref name="from"/> after the client's position, preceded by those the old connection took but may not
+    /// have delivered (from the history), go to <paramref name="to"/>; then the subscription points at
+    /// <paramref name="to"/>. Returns whether nothing after the client's position is missing.
+    /// </summary>
+    internal bool MoveSubscription(Subscription subscription, OutboundQueue from, OutboundQueue to, StreamPosition? clientPosition, List<OutboundMessage> scratch, out StreamPosition current)
+    {
+        lock (PublishLock)
+        {
+            current = Position;
+            bool comparable = clientPosition is { } p && p.Epoch == Epoch && p.Offset <= current.Offset;
+            long after = comparable ? clientPosition!.Value.Offset : 0;
+            scratch.Clear();
+            from.ExtractTopic(this, after, scratch);
+            long firstQueued = scratch.Count > 0 ? scratch[0].Offset : current.Offset + 1;
+            bool recovered = false;
+            int first = 0, count = 0;
+            if (comparable)
+            {
+                recovered = after + 1 >= firstQueued || (History is { } history && history.Covers(after, firstQueued, out first, out count));
+            }
+
+            if (recovered && count > 0)
+            {
+                EnqueueHistory(to, first, count);
+            }
+
+            if (scratch.Count > 0)
+            {
+                int bytes = 0;
+                foreach (OutboundMessage message in scratch)
+                {
+                    bytes += message.Size;
+                }
+
+                if (to.TryEnqueueMany(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(scratch), bytes) != EnqueueResult.Queued)
+                {
+                    foreach (OutboundMessage message in scratch)
+                    {
+                        message.Release();
+                    }
+                }
+            }
+
+            scratch.Clear();
+            subscription.Stripe!.Repoint(subscription, to);
+            return recovered;
+        }
+    }
+
+    /// <summary>
+    /// The history after <paramref name="since"/> (all of it when null), oldest first, at most <paramref name="limit"/>
+    /// messages, as positioned JSON; <paramref name="recovered"/> says whether it reaches back to the position.
+    /// </summary>
+    internal List<byte[]> ReadHistory(StreamPosition? since, int limit, out StreamPosition current, out bool recovered)
+    {
+        var result = new List<byte[]>();
+        lock (PublishLock)
+        {
+            current = Position;
+            TopicHistory? history = History;
+            int first = 0, count = history?.Count ?? 0;
+            recovered = true;
+            if (since is { } from)
+            {
+                recovered = from.Epoch == Epoch && from.Offset <= current.Offset
+                    && (from.Offset == current.Offset || (history is not null && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
+                if (!recovered)
+                {
+                    count = 0;
+                }
+            }
+
+            for (int i = 0; i < Math.Min(count, limit); i++)
+            {
+                result.Add(history!.Get(first + i).GetPositionedJson());
+            }
+        }
+
+        return result;
+    }
+
+    private void EnqueueHistory(OutboundQueue queue, int first, int count)
+    {
+        TopicHistory history = History!;
+        for (int i = 0; i < count; i++)
+        {
+            OutboundMessage message = history.Get(first + i);
+            message.AddReferences(1);
+            if (queue.TryEnqueue(message) != EnqueueResult.Queued)
+            {
+                message.Release();
+                return;
+            }
+        }
+    }
 
     /// <summary>The topic name.</summary>
     public string Name { get; }
@@ -31,7 +259,8 @@ public sealed class Topic
     internal Lock PublishLock { get; } = new();
 
     /// <summary>Current subscribers (a moment's snapshot).</summary>
-    public int SubscriberCount => Math.Max(0, Volatile.Read(ref _reservations));
+    /// <remarks>The history's own reservation (held while it keeps messages) is not a subscriber.</remarks>
+    public int SubscriberCount => Math.Max(0, Volatile.Read(ref _reservations) - (History is { HoldsReservation: true } ? 1 : 0));
 
     /// <summary>Whether the topic has lost its last subscriber and left the registry.</summary>
     public bool IsDead => Volatile.Read(ref _reservations) < 0;
@@ -105,7 +334,7 @@ public sealed class Topic
 
     internal void Add(Subscription subscription) => GetStripe(subscription.Queue.Id).Add(subscription);
 
-    internal void Remove(Subscription subscription) => GetStripe(subscription.Queue.Id).Remove(subscription);
+    internal void Remove(Subscription subscription) => (subscription.Stripe ?? GetStripe(subscription.Queue.Id)).Remove(subscription);
 
     /// <summary>
     /// Offers several stamped messages to every subscriber, subscriber by subscriber: each queue takes all of them

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Janus.Protocol;
 
 namespace Janus.Server.Fanout;
 
@@ -12,9 +13,27 @@ public sealed class TopicRegistry
 {
     private readonly ConcurrentDictionary<string, Topic> _topics = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Topic>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly HistoryPolicy _history;
+    private readonly TimeProvider _time;
 
-    /// <summary>Creates an empty registry.</summary>
-    public TopicRegistry() => _lookup = _topics.GetAlternateLookup<ReadOnlySpan<char>>();
+    /// <summary>Creates an empty registry whose topics keep no history.</summary>
+    public TopicRegistry()
+        : this(HistoryPolicy.None, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Creates an empty registry whose topics keep history as <paramref name="history"/> says.</summary>
+    public TopicRegistry(HistoryPolicy history, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(time);
+        _lookup = _topics.GetAlternateLookup<ReadOnlySpan<char>>();
+        _history = history;
+        _time = time;
+    }
+
+    /// <summary>The history each topic keeps.</summary>
+    public HistoryPolicy History => _history;
 
     /// <summary>A topic got its first local subscriber. Raised outside any lock, on the subscribing thread.</summary>
     public event Action<string>? TopicActivated;
@@ -32,26 +51,105 @@ public sealed class TopicRegistry
     /// <summary>Adds <paramref name="queue"/> to the topic, creating the topic if needed.</summary>
     public Subscription Subscribe(ReadOnlySpan<char> name, OutboundQueue queue)
     {
+        Topic topic = Reserve(name);
+        var subscription = new Subscription(topic, queue);
+        topic.Add(subscription);
+        Activate(topic);
+        return subscription;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="queue"/> to the topic for an opted-in session: the answer with the topic's position, then
+    /// what the history holds after <paramref name="since"/>, then live messages, with no gap or duplicate between
+    /// them (see <see cref="Topic.AddPositioned"/>).
+    /// </summary>
+    public Subscription SubscribePositioned(ReadOnlySpan<char> name, OutboundQueue queue, StreamPosition? since, Func<string, StreamPosition, bool?, OutboundMessage> answer)
+    {
+        Topic topic = Reserve(name);
+        var subscription = new Subscription(topic, queue);
+        topic.AddPositioned(subscription, since, answer);
+        Activate(topic);
+        return subscription;
+    }
+
+    /// <summary>
+    /// Finds the topic a publish goes to. A topic nobody subscribes to exists only if it keeps history: then it is
+    /// created here (its offsets start), and <paramref name="reserved"/> says the caller holds a reservation to give
+    /// back with <see cref="Release"/> once the publish is done.
+    /// </summary>
+    public bool TryGetForPublish(ReadOnlySpan<char> name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic, out bool reserved)
+    {
+        reserved = false;
+        if (_lookup.TryGetValue(name, out topic))
+        {
+            return true;
+        }
+
+        if (_history.For(name).Size == 0)
+        {
+            return false;
+        }
+
+        topic = Reserve(name);
+        reserved = true;
+        return true;
+    }
+
+    /// <summary>Gives back a reservation taken by <see cref="TryGetForPublish"/>; the topic goes if it was the last.</summary>
+    public void Release(Topic topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (topic.ReleaseReservation())
+        {
+            Remove(topic);
+        }
+    }
+
+    /// <summary>Removes a subscription; the topic goes with its last subscriber (and its history).</summary>
+    public void Unsubscribe(Subscription subscription)
+    {
+        ArgumentNullException.ThrowIfNull(subscription);
+        Topic topic = subscription.Topic;
+        topic.Remove(subscription);
+        Release(topic);
+    }
+
+    /// <summary>
+    /// Ages every topic's history (the heartbeat calls this once a second). A topic left with no subscriber and no
+    /// history goes.
+    /// </summary>
+    public void ExpireHistory()
+    {
+        if (!_history.Any)
+        {
+            return;
+        }
+
+        long now = _time.GetTimestamp();
+        foreach (KeyValuePair<string, Topic> entry in _topics)
+        {
+            if (entry.Value.ExpireHistory(now))
+            {
+                Release(entry.Value);
+            }
+        }
+    }
+
+    private Topic Reserve(ReadOnlySpan<char> name)
+    {
         while (true)
         {
-            bool created = false;
             if (!_lookup.TryGetValue(name, out Topic? topic))
             {
-                var fresh = new Topic(name.ToString());
+                (int size, TimeSpan ttl) = _history.For(name);
+                long ttlTicks = (long)(ttl.TotalSeconds * _time.TimestampFrequency);
+                var fresh = new Topic(name.ToString(), size, ttlTicks);
                 topic = _topics.GetOrAdd(fresh.Name, fresh);
-                created = ReferenceEquals(topic, fresh);
             }
 
             if (topic.TryReserve())
             {
-                var subscription = new Subscription(topic, queue);
-                topic.Add(subscription);
-                if (created)
-                {
-                    TopicActivated?.Invoke(topic.Name);
-                }
-
-                return subscription;
+                return topic;
             }
 
             // The topic just died; its remover may not have taken it out yet. Help, then try again.
@@ -59,14 +157,21 @@ public sealed class TopicRegistry
         }
     }
 
-    /// <summary>Removes a subscription; the topic goes with its last subscriber.</summary>
-    public void Unsubscribe(Subscription subscription)
+    private void Activate(Topic topic)
     {
-        Topic topic = subscription.Topic;
-        topic.Remove(subscription);
-        if (topic.ReleaseReservation())
+        // Interest (the cluster's subscription) starts with the first subscriber, not with a topic that exists only
+        // for its history.
+        if (topic.TryActivate())
         {
-            _topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic));
+            TopicActivated?.Invoke(topic.Name);
+        }
+    }
+
+    private void Remove(Topic topic)
+    {
+        _topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic));
+        if (topic.IsActivated)
+        {
             TopicDeactivated?.Invoke(topic.Name);
         }
     }

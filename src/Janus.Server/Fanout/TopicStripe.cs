@@ -32,6 +32,7 @@ internal sealed class TopicStripe
             }
 
             subscription.Slot = _count;
+            subscription.Stripe = this;
             _subscriptions[_count] = subscription;
             _queues[_count] = subscription.Queue;
             Volatile.Write(ref _count, _count + 1);
@@ -62,6 +63,20 @@ internal sealed class TopicStripe
                 Array.Resize(ref _subscriptions, _subscriptions.Length / 2);
                 Array.Resize(ref _queues, _queues.Length / 2);
             }
+        }
+    }
+
+    /// <summary>Points a subscription at another queue (a resume moved it to the resuming session).</summary>
+    public void Repoint(Subscription subscription, OutboundQueue queue)
+    {
+        lock (_lock)
+        {
+            if (subscription.Slot >= 0)
+            {
+                _queues[subscription.Slot] = queue;
+            }
+
+            subscription.Queue = queue;
         }
     }
 

@@ -1,5 +1,8 @@
+using Janus.Server.Fanout;
 using Janus.Server.Logging;
+using Janus.Server.Metrics;
 using Janus.Server.Options;
+using Janus.Server.Sessions;
 using Janus.Server.Transports;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,6 +22,9 @@ public sealed class HeartbeatService : IHostedService, IDisposable
     public static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
 
     private readonly ConnectionRegistry _connections;
+    private readonly SessionRegistry _sessions;
+    private readonly TopicRegistry _topics;
+    private readonly JanusMetrics _metrics;
     private readonly MemoryReclaimer _reclaimer;
     private readonly JanusClock _clock;
     private readonly ILogger<HeartbeatService> _logger;
@@ -28,8 +34,11 @@ public sealed class HeartbeatService : IHostedService, IDisposable
     private ITimer? _timer;
 
     /// <summary>Creates the service; the timer starts with the host.</summary>
-    public HeartbeatService(ConnectionRegistry connections, JanusClock clock, MemoryReclaimer reclaimer, IOptions<JanusOptions> options, ILogger<HeartbeatService> logger)
+    public HeartbeatService(ConnectionRegistry connections, SessionRegistry sessions, TopicRegistry topics, JanusMetrics metrics, JanusClock clock, MemoryReclaimer reclaimer, IOptions<JanusOptions> options, ILogger<HeartbeatService> logger)
     {
+        _sessions = sessions;
+        _topics = topics;
+        _metrics = metrics;
         _reclaimer = reclaimer;
         ArgumentNullException.ThrowIfNull(options);
         _connections = connections;
@@ -70,6 +79,9 @@ public sealed class HeartbeatService : IHostedService, IDisposable
                 connection.OnHeartbeat(now, _intervalUnits, _timeoutUnits);
             }
 
+            // Parked sessions past their grace period, and history past its age, go here too.
+            _metrics.Unsubscribed(_sessions.Sweep(now));
+            _topics.ExpireHistory();
             _reclaimer.OnTick();
         }
         catch (Exception ex)

@@ -128,10 +128,19 @@ public static class JanusHostingExtensions
         services.TryAddSingleton(sp => new JanusMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<JanusClock>();
         services.TryAddSingleton<MemoryReclaimer>();
-        services.TryAddSingleton<TopicRegistry>();
+        services.TryAddSingleton(sp => new TopicRegistry(CreateHistoryPolicy(sp.GetRequiredService<IOptions<JanusOptions>>().Value.History), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<FanoutEngine>();
         services.TryAddSingleton<Publisher>();
-        services.TryAddSingleton<SessionRegistry>();
+        services.TryAddSingleton(sp => new SessionRegistry(
+            sp.GetRequiredService<TopicRegistry>(),
+            sp.GetRequiredService<JanusClock>(),
+            sp.GetRequiredService<JanusMetrics>(),
+            sp.GetRequiredService<IOptions<JanusOptions>>().Value.Sessions.Grace));
+        services.TryAddSingleton(sp =>
+        {
+            LimitsOptions limits = sp.GetRequiredService<IOptions<JanusOptions>>().Value.Limits;
+            return new SessionCommands(sp.GetRequiredService<SessionRegistry>(), sp.GetRequiredService<Publisher>(), sp.GetRequiredService<JanusMetrics>(), limits.MaxSubscriptionsPerConnection, limits.MaxTopicLength);
+        });
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<TrustedNetworks>();
         services.TryAddSingleton(sp => new SendScheduler(sp.GetRequiredService<IOptions<JanusOptions>>().Value.Tcp.SendThreads));
@@ -216,5 +225,16 @@ public static class JanusHostingExtensions
         {
             kestrel.Listen(ParseAddress(address, port), port, configure);
         }
+    }
+
+    private static HistoryPolicy CreateHistoryPolicy(HistoryOptions options)
+    {
+        var rules = new List<(string Prefix, int Size, TimeSpan Ttl)>(options.Rules.Count);
+        foreach (HistoryRule rule in options.Rules)
+        {
+            rules.Add((rule.Prefix, rule.Size ?? options.Size, rule.Ttl ?? options.Ttl));
+        }
+
+        return new HistoryPolicy(options.Size, options.Ttl, rules);
     }
 }

@@ -31,6 +31,7 @@ public static class JanusWebEndpointRouteBuilderExtensions
         TopicsEndpoint topics = services.GetRequiredService<TopicsEndpoint>();
         endpoints.MapPost("/api/publish", (RequestDelegate)publish.HandleAsync);
         endpoints.MapGet("/api/topics", (RequestDelegate)topics.GetAsync);
+        endpoints.MapGet("/api/history", (RequestDelegate)services.GetRequiredService<HistoryEndpoint>().GetAsync);
         endpoints.MapGet("/api/stats", (RequestDelegate)stats.GetStatsAsync);
         endpoints.MapGet("/api/stats/history", (RequestDelegate)stats.GetHistoryAsync);
         return endpoints;

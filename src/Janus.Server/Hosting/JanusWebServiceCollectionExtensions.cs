@@ -34,6 +34,7 @@ public static class JanusWebServiceCollectionExtensions
         services.TryAddSingleton<PublishEndpoint>();
         services.TryAddSingleton<StatsEndpoint>();
         services.TryAddSingleton<TopicsEndpoint>();
+        services.TryAddSingleton<HistoryEndpoint>();
         return services;
     }
 

@@ -34,6 +34,9 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     private long _clusterNotForwarded;
     private long _clusterReceived;
     private long _clusterRejected;
+    private long _sessionsParked;
+    private long _sessionsExpired;
+    private readonly long[] _resumes = new long[4];
 
     /// <summary>Creates the counters and registers the <c>Janus</c> meter.</summary>
     public JanusMetrics(TimeProvider time, IMeterFactory? meterFactory = null)
@@ -55,6 +58,9 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         Meter.CreateObservableCounter("janus.cluster.publishes_not_forwarded", () => Volatile.Read(ref _clusterNotForwarded), "{message}", "Publishes accepted here that other nodes never got because Redis was unreachable (delivered locally only).");
         Meter.CreateObservableCounter("janus.cluster.messages_received", () => Volatile.Read(ref _clusterReceived), "{message}", "Publishes from other nodes received through Redis and fanned out here.");
         Meter.CreateObservableCounter("janus.cluster.messages_rejected", () => Volatile.Read(ref _clusterRejected), "{message}", "Messages on Janus's Redis channels that were not a valid cluster payload and were dropped.");
+        Meter.CreateObservableUpDownCounter("janus.sessions.parked", () => Volatile.Read(ref _sessionsParked), "{session}", "Opted-in sessions whose connection dropped, waiting for a resume.");
+        Meter.CreateObservableCounter("janus.sessions.expired", () => Volatile.Read(ref _sessionsExpired), "{session}", "Parked sessions freed at the end of their grace period without a resume.");
+        Meter.CreateObservableCounter("janus.sessions.resumes", ObserveResumes, "{resume}", "Resume requests, by result (recovered, unrecovered, expired, overflowed).");
         _enqueueLatency = Meter.CreateHistogram("janus.fanout.enqueue.duration", "ms", "From the publish timestamp to the message queued for its last subscriber.", advice: LatencyAdvice);
         _writeLatency = Meter.CreateHistogram("janus.fanout.write.duration", "ms", "From the publish timestamp to the message written for its last subscriber.", advice: LatencyAdvice);
     }
@@ -122,6 +128,28 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
 
     public void Error(ProtocolError error) => Interlocked.Increment(ref _errors[(int)error]);
+
+    /// <summary>Parked sessions now.</summary>
+    public long SessionsParked => Volatile.Read(ref _sessionsParked);
+
+    /// <summary>Resumes with the given result since start.</summary>
+    public long Resumes(ResumeResult result) => Volatile.Read(ref _resumes[(int)result]);
+
+    public void SessionParked() => Interlocked.Increment(ref _sessionsParked);
+
+    public void SessionUnparked() => Interlocked.Decrement(ref _sessionsParked);
+
+    public void SessionExpired() => Interlocked.Increment(ref _sessionsExpired);
+
+    public void Resumed(ResumeResult result) => Interlocked.Increment(ref _resumes[(int)result]);
+
+    private IEnumerable<Measurement<long>> ObserveResumes()
+    {
+        for (int i = 0; i < _resumes.Length; i++)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref _resumes[i]), new KeyValuePair<string, object?>("result", ((ResumeResult)i).ToString().ToLowerInvariant()));
+        }
+    }
 
     public void HeartbeatPing() => Interlocked.Increment(ref _heartbeatPings);
 

@@ -19,6 +19,12 @@ public sealed class JanusOptions
     /// <summary>Per-connection limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
 
+    /// <summary>Sessions that outlive a dropped connection (opt-in).</summary>
+    public SessionsOptions Sessions { get; set; } = new();
+
+    /// <summary>Each topic's history of last messages.</summary>
+    public HistoryOptions History { get; set; } = new();
+
     /// <summary>Heartbeat PINGs and the silent-client timeout.</summary>
     public HeartbeatOptions Heartbeat { get; set; } = new();
 

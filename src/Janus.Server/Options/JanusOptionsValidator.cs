@@ -33,6 +33,18 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
         Check(failures, limits.MaxSubscriptionsPerConnection >= 1, $"Janus:Limits:MaxSubscriptionsPerConnection must be at least 1 (got {limits.MaxSubscriptionsPerConnection}).");
         Check(failures, limits.CloseTimeout > TimeSpan.Zero, $"Janus:Limits:CloseTimeout must be positive (got {limits.CloseTimeout}).");
 
+        Check(failures, options.Sessions.Grace >= TimeSpan.Zero && options.Sessions.Grace <= TimeSpan.FromDays(1), $"Janus:Sessions:Grace must be between 0 and 1 day (got {options.Sessions.Grace}).");
+        HistoryOptions history = options.History;
+        Check(failures, history.Size is >= 0 and <= 1_000_000, $"Janus:History:Size must be between 0 and 1000000 (got {history.Size}).");
+        Check(failures, history.Ttl > TimeSpan.Zero, $"Janus:History:Ttl must be positive (got {history.Ttl}).");
+        for (int i = 0; i < history.Rules.Count; i++)
+        {
+            HistoryRule rule = history.Rules[i];
+            Check(failures, !string.IsNullOrEmpty(rule.Prefix), $"Janus:History:Rules:{i}:Prefix must not be empty.");
+            Check(failures, rule.Size is null or (>= 0 and <= 1_000_000), $"Janus:History:Rules:{i}:Size must be between 0 and 1000000 (got {rule.Size}).");
+            Check(failures, rule.Ttl is null || rule.Ttl > TimeSpan.Zero, $"Janus:History:Rules:{i}:Ttl must be positive (got {rule.Ttl}).");
+        }
+
         HeartbeatOptions heartbeat = options.Heartbeat;
         Check(failures, heartbeat.Interval >= TimeSpan.FromSeconds(1), $"Janus:Heartbeat:Interval must be at least 1 s (got {heartbeat.Interval}).");
         Check(failures, heartbeat.Timeout > heartbeat.Interval, $"Janus:Heartbeat:Timeout ({heartbeat.Timeout}) must be longer than Janus:Heartbeat:Interval ({heartbeat.Interval}), or idle clients are closed before they are pinged.");

@@ -1,16 +1,17 @@
+using Janus.Protocol;
 using Janus.Server.Fanout;
 
 namespace Janus.Server.Sessions;
 
 /// <summary>
-/// A client's session (the original's "client proxy"): its token, its subscriptions and its outbound queue. It is a
-/// separate object from the transport that carries it, so a transport can be replaced (resume) without the
-/// subscriptions or the queue noticing; today a session ends with its transport.
+/// A client's session (the original's "client proxy"): its token, its subscriptions and its outbound queue, apart
+/// from the connection that carries it. A legacy session ends with its connection. A session whose client opted in
+/// (<c>hello</c>) is parked when its connection drops and can be taken over by another connection (docs/sessions.md).
 /// </summary>
 /// <remarks>
 /// Subscriptions are kept in a small array searched linearly (most clients have one or two topics) and move to a
-/// dictionary past <see cref="LinearLimit"/>. Only the session's own reader and its close touch them, under the
-/// session lock; fan-out never does.
+/// dictionary past <see cref="LinearLimit"/>. Only the session's own reader, a resume and the end of the session touch
+/// them, under the session lock; fan-out never does.
 /// </remarks>
 public sealed class Session
 {
@@ -22,25 +23,51 @@ public sealed class Session
     private Subscription[] _small = [];
     private int _smallCount;
     private Dictionary<string, Subscription>? _large;
-    private bool _closed;
+    private SessionState _state;
+    private volatile bool _positioned;
+    private volatile bool _overflowed;
+    private string _token;
 
     internal Session(long id, string token, OutboundQueue queue, TopicRegistry topics, int maxSubscriptions)
     {
         Id = id;
-        Token = token;
+        _token = token;
         Queue = queue;
         _topics = topics;
         _maxSubscriptions = maxSubscriptions;
+        ParkedSink = new ParkedQueueSink(this);
     }
 
     /// <summary>A process-unique number; also the queue's id.</summary>
     public long Id { get; }
 
-    /// <summary>The 32-hex-character token sent in the greeting.</summary>
-    public string Token { get; }
+    /// <summary>
+    /// The 32-hex-character token: the one sent in the greeting, or the one of the session a resume took over. A
+    /// capability: never logged.
+    /// </summary>
+    public string Token
+    {
+        get => Volatile.Read(ref _token);
+        internal set => Volatile.Write(ref _token, value);
+    }
 
     /// <summary>Messages on their way to this client.</summary>
     public OutboundQueue Queue { get; }
+
+    /// <summary>Whether the client opted in (<c>hello</c> or <c>resume</c>): positions on deliveries, a resumable session.</summary>
+    public bool IsPositioned => _positioned;
+
+    /// <summary>The connection carrying the session now; null while parked.</summary>
+    internal ISessionConnection? Owner { get; private set; }
+
+    /// <summary>When a parked session expires, in <see cref="Heartbeat.JanusClock"/> units.</summary>
+    internal long ParkDeadline { get; private set; }
+
+    /// <summary>Stands in for the connection while parked: it never drains, and hears of an overflow.</summary>
+    internal IOutboundSink ParkedSink { get; }
+
+    /// <summary>Whether the queue overflowed while parked (the session then only answers a resume).</summary>
+    internal bool Overflowed => _overflowed;
 
     /// <summary>How many topics the session is subscribed to.</summary>
     public int SubscriptionCount
@@ -54,29 +81,56 @@ public sealed class Session
         }
     }
 
+    /// <summary>Opts in: positions on deliveries, and the session outlives a dropped connection.</summary>
+    internal void OptIn() => _positioned = true;
+
+    /// <summary>Binds the session to the connection that carries it.</summary>
+    internal void AttachOwner(ISessionConnection owner)
+    {
+        lock (_lock)
+        {
+            Owner = owner;
+        }
+    }
+
     /// <summary>Subscribes to a topic; a second subscribe to the same topic changes nothing.</summary>
     public SubscribeResult Subscribe(ReadOnlySpan<char> topic)
     {
         lock (_lock)
         {
-            if (_closed)
+            SubscribeResult check = CheckSubscribe(topic);
+            if (check != SubscribeResult.Added)
             {
-                return SubscribeResult.Closed;
+                return check;
             }
 
-            if (Find(topic) >= 0 || (_large is not null && _large.GetAlternateLookup<ReadOnlySpan<char>>().ContainsKey(topic)))
+            Add(_topics.Subscribe(topic, Queue));
+            return SubscribeResult.Added;
+        }
+    }
+
+    /// <summary>
+    /// Subscribes an opted-in session: the answer made by <paramref name="answer"/> (the topic's position, and with
+    /// <paramref name="since"/> whether the history covered the gap), the replay, then live messages, in order.
+    /// </summary>
+    internal SubscribeResult SubscribePositioned(ReadOnlySpan<char> topic, StreamPosition? since, Func<string, StreamPosition, bool?, OutboundMessage> answer)
+    {
+        lock (_lock)
+        {
+            SubscribeResult check = CheckSubscribe(topic);
+            if (check == SubscribeResult.AlreadySubscribed)
             {
-                return SubscribeResult.AlreadySubscribed;
+                Find(topic, out Subscription? existing);
+                existing!.Topic.EnqueuePositioned(Queue, answer);
+                return check;
             }
 
-            int count = _large?.Count ?? _smallCount;
-            if (count >= _maxSubscriptions)
+            if (check != SubscribeResult.Added)
             {
-                return SubscribeResult.LimitReached;
+                return check;
             }
 
-            Subscription subscription = _topics.Subscribe(topic, Queue);
-            Add(subscription);
+            Add(_topics.SubscribePositioned(topic, Queue, since, answer));
             return SubscribeResult.Added;
         }
     }
@@ -87,6 +141,11 @@ public sealed class Session
         Subscription? removed = null;
         lock (_lock)
         {
+            if (_state != SessionState.Active)
+            {
+                return false;
+            }
+
             if (_large is not null)
             {
                 var lookup = _large.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -97,7 +156,7 @@ public sealed class Session
             }
             else
             {
-                int index = Find(topic);
+                int index = IndexOf(topic);
                 if (index >= 0)
                 {
                     removed = _small[index];
@@ -120,34 +179,126 @@ public sealed class Session
     {
         lock (_lock)
         {
-            if (_closed)
+            if (_state is SessionState.Ended or SessionState.TakenOver)
             {
+                // A session being taken over is the resume's to finish.
                 return 0;
             }
 
-            _closed = true;
-            int count = 0;
-            if (_large is not null)
-            {
-                foreach (Subscription subscription in _large.Values)
-                {
-                    _topics.Unsubscribe(subscription);
-                    count++;
-                }
+            _state = SessionState.Ended;
+            Owner = null;
+            return RemoveAllSubscriptions();
+        }
+    }
 
-                _large = null;
+    /// <summary>
+    /// Parks the session after its connection <paramref name="owner"/> dropped: subscriptions stay, the queue keeps
+    /// taking messages. False if <paramref name="owner"/> no longer carries it (a resume took it) or it has ended.
+    /// </summary>
+    internal bool TryPark(ISessionConnection owner, long deadline)
+    {
+        lock (_lock)
+        {
+            if (_state != SessionState.Active || !ReferenceEquals(Owner, owner))
+            {
+                return false;
             }
 
-            for (int i = 0; i < _smallCount; i++)
+            _state = SessionState.Parked;
+            Owner = null;
+            ParkDeadline = deadline;
+            return true;
+        }
+    }
+
+    /// <summary>Whether <paramref name="owner"/> still carries this session (a resume may have taken it).</summary>
+    internal bool IsOwnedBy(ISessionConnection owner)
+    {
+        lock (_lock)
+        {
+            return ReferenceEquals(Owner, owner);
+        }
+    }
+
+    /// <summary>Drops the subscriptions of a parked session whose queue overflowed; returns how many.</summary>
+    internal int DropSubscriptionsIfOverflowed()
+    {
+        if (!_overflowed)
+        {
+            return 0;
+        }
+
+        lock (_lock)
+        {
+            return _state == SessionState.Parked ? RemoveAllSubscriptions() : 0;
+        }
+    }
+
+    /// <summary>
+    /// The first step of a resume: marks this (parked, or still carried by a connection that has not noticed its drop)
+    /// session as taken, so nothing else changes its subscriptions. Returns the connection that carried it (to be
+    /// closed with <c>session_taken</c>), and why not when it cannot be taken.
+    /// </summary>
+    internal bool TryBeginTakeover(out ISessionConnection? previous, out string? reason)
+    {
+        lock (_lock)
+        {
+            previous = Owner;
+            reason = null;
+            // A legacy session never asked to outlive its connection: it cannot be taken either.
+            if (_state is SessionState.Ended or SessionState.TakenOver || !_positioned)
             {
-                _topics.Unsubscribe(_small[i]);
-                count++;
+                reason = "expired";
+                return false;
             }
 
+            if (_overflowed)
+            {
+                reason = "overflowed";
+                return false;
+            }
+
+            _state = SessionState.TakenOver;
+            Owner = null;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Moves every subscription of this session (being taken over) to <paramref name="target"/>, topic by topic under
+    /// each topic's publish lock, with what the client is missing after <paramref name="positions"/> (see
+    /// <see cref="Topic.MoveSubscription"/>). Returns each topic's position and whether it was recovered.
+    /// </summary>
+    internal List<TopicRecovery> MoveSubscriptionsTo(Session target, Dictionary<string, StreamPosition> positions)
+    {
+        var recoveries = new List<TopicRecovery>();
+        var scratch = new List<OutboundMessage>();
+        List<Subscription> subscriptions;
+        lock (_lock)
+        {
+            subscriptions = Snapshot();
+            _large = null;
             _small = [];
             _smallCount = 0;
-            return count;
         }
+
+        // Without this session's lock: being taken over, nothing else changes it (Subscribe, Unsubscribe and Close
+        // leave a taken session alone), and holding two session locks at once could deadlock two crossed resumes.
+        foreach (Subscription subscription in subscriptions)
+        {
+            Topic topic = subscription.Topic;
+            StreamPosition? client = positions.TryGetValue(topic.Name, out StreamPosition p) ? p : null;
+            bool recovered = topic.MoveSubscription(subscription, Queue, target.Queue, client, scratch, out StreamPosition current);
+            recoveries.Add(new TopicRecovery(topic.Name, current, recovered));
+            target.Adopt(subscription);
+        }
+
+        lock (_lock)
+        {
+            _state = SessionState.Ended;
+        }
+
+        return recoveries;
     }
 
     /// <summary>The topics subscribed to now (a copy; not for hot paths).</summary>
@@ -155,22 +306,102 @@ public sealed class Session
     {
         lock (_lock)
         {
-            var topics = new List<string>(_large?.Count ?? _smallCount);
-            if (_large is not null)
+            List<Subscription> subscriptions = Snapshot();
+            var topics = new List<string>(subscriptions.Count);
+            foreach (Subscription subscription in subscriptions)
             {
-                topics.AddRange(_large.Keys);
-            }
-
-            for (int i = 0; i < _smallCount; i++)
-            {
-                topics.Add(_small[i].Topic.Name);
+                topics.Add(subscription.Topic.Name);
             }
 
             return topics;
         }
     }
 
-    private int Find(ReadOnlySpan<char> topic)
+    private void Adopt(Subscription subscription)
+    {
+        lock (_lock)
+        {
+            if (_state == SessionState.Active)
+            {
+                Add(subscription);
+                return;
+            }
+
+            // This session was itself taken or ended meanwhile: nobody would ever remove the subscription.
+            _topics.Unsubscribe(subscription);
+        }
+    }
+
+    private SubscribeResult CheckSubscribe(ReadOnlySpan<char> topic)
+    {
+        if (_state != SessionState.Active)
+        {
+            return SubscribeResult.Closed;
+        }
+
+        if (Find(topic, out _))
+        {
+            return SubscribeResult.AlreadySubscribed;
+        }
+
+        int count = _large?.Count ?? _smallCount;
+        return count >= _maxSubscriptions ? SubscribeResult.LimitReached : SubscribeResult.Added;
+    }
+
+    private int RemoveAllSubscriptions()
+    {
+        int count = 0;
+        if (_large is not null)
+        {
+            foreach (Subscription subscription in _large.Values)
+            {
+                _topics.Unsubscribe(subscription);
+                count++;
+            }
+
+            _large = null;
+        }
+
+        for (int i = 0; i < _smallCount; i++)
+        {
+            _topics.Unsubscribe(_small[i]);
+            count++;
+        }
+
+        _small = [];
+        _smallCount = 0;
+        return count;
+    }
+
+    private List<Subscription> Snapshot()
+    {
+        var list = new List<Subscription>(_large?.Count ?? _smallCount);
+        if (_large is not null)
+        {
+            list.AddRange(_large.Values);
+        }
+
+        for (int i = 0; i < _smallCount; i++)
+        {
+            list.Add(_small[i]);
+        }
+
+        return list;
+    }
+
+    private bool Find(ReadOnlySpan<char> topic, out Subscription? subscription)
+    {
+        if (_large is not null)
+        {
+            return _large.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(topic, out subscription);
+        }
+
+        int index = IndexOf(topic);
+        subscription = index >= 0 ? _small[index] : null;
+        return index >= 0;
+    }
+
+    private int IndexOf(ReadOnlySpan<char> topic)
     {
         for (int i = 0; i < _smallCount; i++)
         {
@@ -211,5 +442,28 @@ public sealed class Session
         _large.Add(subscription.Topic.Name, subscription);
         _small = [];
         _smallCount = 0;
+    }
+
+    private enum SessionState
+    {
+        Active,
+        Parked,
+        TakenOver,
+        Ended,
+    }
+
+    /// <summary>The queue's sink while the session is parked: nothing drains; an overflow marks the session.</summary>
+    private sealed class ParkedQueueSink(Session session) : IOutboundSink
+    {
+        public void OnDataAvailable()
+        {
+        }
+
+        public void DrainInline()
+        {
+        }
+
+        // Called by fan-out with a topic's locks held: only a flag here; the registry's sweep drops the subscriptions.
+        public void OnOverflow() => session._overflowed = true;
     }
 }

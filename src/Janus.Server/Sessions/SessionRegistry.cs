@@ -1,21 +1,49 @@
 using System.Collections.Concurrent;
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Heartbeat;
+using Janus.Server.Metrics;
 
 namespace Janus.Server.Sessions;
 
-/// <summary>Live sessions by token. A session leaves when it ends, so nothing accumulates (the original leaked every one).</summary>
+/// <summary>
+/// Live sessions by token, and the parked ones waiting for a resume. A session leaves when it ends, a parked one at
+/// the end of its grace period at the latest, so nothing accumulates (the original leaked every one).
+/// </summary>
 public sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, Session> _parked = new();
     private readonly TopicRegistry _topics;
+    private readonly JanusClock? _clock;
+    private readonly JanusMetrics? _metrics;
+    private readonly long _graceUnits;
     private long _nextId;
 
-    /// <summary>Creates an empty registry whose sessions subscribe through <paramref name="topics"/>.</summary>
-    public SessionRegistry(TopicRegistry topics) => _topics = topics;
+    /// <summary>Creates an empty registry whose sessions subscribe through <paramref name="topics"/> and never park.</summary>
+    public SessionRegistry(TopicRegistry topics)
+        : this(topics, null, null, TimeSpan.Zero)
+    {
+    }
 
-    /// <summary>Live sessions.</summary>
+    /// <summary>Creates an empty registry whose opted-in sessions wait <paramref name="grace"/> for a resume.</summary>
+    public SessionRegistry(TopicRegistry topics, JanusClock? clock, JanusMetrics? metrics, TimeSpan grace)
+    {
+        _topics = topics;
+        _clock = clock;
+        _metrics = metrics;
+        _graceUnits = clock is null ? 0 : clock.ToTimestampUnits(grace);
+        Grace = clock is null ? TimeSpan.Zero : grace;
+    }
+
+    /// <summary>How long a parked session waits for a resume.</summary>
+    public TimeSpan Grace { get; }
+
+    /// <summary>Live sessions (parked ones included).</summary>
     public int Count => _sessions.Count;
+
+    /// <summary>Sessions waiting for a resume.</summary>
+    public int ParkedCount => _parked.Count;
 
     /// <summary>Starts a session with a fresh token.</summary>
     public Session Create(long queueLimitBytes, int maxSubscriptions)
@@ -38,9 +66,143 @@ public sealed class SessionRegistry
     /// <summary>Ends a session: its subscriptions go, its queue closes, it leaves the registry. Returns the subscriptions removed.</summary>
     public int End(Session session)
     {
+        ArgumentNullException.ThrowIfNull(session);
         int removed = session.Close();
         session.Queue.Close();
         _sessions.TryRemove(new KeyValuePair<string, Session>(session.Token, session));
+        if (_parked.TryRemove(session.Id, out _))
+        {
+            _metrics?.SessionUnparked();
+        }
+
         return removed;
+    }
+
+    /// <summary>
+    /// The connection <paramref name="owner"/> is gone without ending its session on purpose: an opted-in session with
+    /// subscriptions waits for a resume (its queue already detached by the connection); any other ends. Nothing
+    /// happens if a resume already took the session. Returns the subscriptions removed.
+    /// </summary>
+    public int ReleaseOrPark(Session session, ISessionConnection owner)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (!session.IsOwnedBy(owner))
+        {
+            return 0;
+        }
+
+        if (CanPark(session) && session.TryPark(owner, _clock!.Now + _graceUnits))
+        {
+            _parked[session.Id] = session;
+            _metrics?.SessionParked();
+            return 0;
+        }
+
+        return End(session);
+    }
+
+    /// <summary>Whether a session would be kept after its connection dropped.</summary>
+    public bool CanPark(Session session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return _graceUnits > 0 && session.IsPositioned && session.SubscriptionCount > 0;
+    }
+
+    /// <summary>
+    /// The heartbeat's visit, once a second: parked sessions past their grace period end; those whose queue
+    /// overflowed lose their subscriptions at once (they stay only to answer a resume). Returns the subscriptions removed.
+    /// </summary>
+    public int Sweep(long now)
+    {
+        int removed = 0;
+        foreach (KeyValuePair<long, Session> entry in _parked)
+        {
+            Session session = entry.Value;
+            removed += session.DropSubscriptionsIfOverflowed();
+            if (now >= session.ParkDeadline)
+            {
+                removed += End(session);
+                _metrics?.SessionExpired();
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Resumes the session named by <paramref name="token"/> into <paramref name="into"/>, the resuming connection's
+    /// own (fresh, unsubscribed) session: the old session's subscriptions move over with whatever the client is missing
+    /// after <paramref name="positions"/>, and <paramref name="into"/> takes the old token. The connection that carried
+    /// the old session, if it is still open, is returned in <paramref name="previous"/> to be closed.
+    /// </summary>
+    /// <remarks>
+    /// The resuming queue is held while the subscriptions move, so the answer (made by <paramref name="answer"/> from
+    /// the result) goes out ahead of the replay and of every live message.
+    /// </remarks>
+    public ResumeResult Resume(Session into, string token, Dictionary<string, StreamPosition> positions, Func<bool, string?, List<TopicRecovery>, OutboundMessage> answer, out ISessionConnection? previous)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        ArgumentNullException.ThrowIfNull(positions);
+        ArgumentNullException.ThrowIfNull(answer);
+        previous = null;
+        if (!_sessions.TryGetValue(token, out Session? old) || ReferenceEquals(old, into))
+        {
+            return Refuse(into, "expired", positions, ResumeResult.Expired, answer);
+        }
+
+        if (!old.TryBeginTakeover(out previous, out string? reason))
+        {
+            previous = null;
+            if (reason == "overflowed")
+            {
+                End(old);
+                _metrics?.SessionExpired();
+                return Refuse(into, reason, positions, ResumeResult.Overflowed, answer);
+            }
+
+            return Refuse(into, "expired", positions, ResumeResult.Expired, answer);
+        }
+
+        if (_parked.TryRemove(old.Id, out _))
+        {
+            _metrics?.SessionUnparked();
+        }
+
+        into.OptIn();
+        into.Queue.BeginHold();
+        List<TopicRecovery> recoveries = old.MoveSubscriptionsTo(into, positions);
+        old.Queue.Close();
+
+        // The resuming session carries the old token from now on; its own (from its greeting) is gone.
+        _sessions.TryRemove(new KeyValuePair<string, Session>(old.Token, old));
+        _sessions.TryRemove(new KeyValuePair<string, Session>(into.Token, into));
+        into.Token = old.Token;
+        _sessions[into.Token] = into;
+
+        bool all = true;
+        foreach (TopicRecovery recovery in recoveries)
+        {
+            all &= recovery.Recovered == true;
+        }
+
+        into.Queue.EndHold(answer(true, null, recoveries));
+        ResumeResult result = all ? ResumeResult.Recovered : ResumeResult.Unrecovered;
+        _metrics?.Resumed(result);
+        return result;
+    }
+
+    private ResumeResult Refuse(Session into, string reason, Dictionary<string, StreamPosition> positions, ResumeResult result, Func<bool, string?, List<TopicRecovery>, OutboundMessage> answer)
+    {
+        var topics = new List<TopicRecovery>(positions.Count);
+        foreach (string name in positions.Keys)
+        {
+            StreamPosition position = _topics.TryGet(name, out Topic? topic) ? topic.Position : new StreamPosition(0, "");
+            topics.Add(new TopicRecovery(name, position, null));
+        }
+
+        into.OptIn();
+        into.Queue.TryEnqueue(answer(false, reason, topics));
+        _metrics?.Resumed(result);
+        return result;
     }
 }

@@ -22,7 +22,7 @@ namespace Janus.Server.Transports;
 /// <para>Closing: <see cref="BeginClose"/> stops the reader, lets the drain send what is queued plus an optional
 /// error frame, completes the output, and arms a deadline after which the heartbeat sweep aborts the transport.</para>
 /// </remarks>
-public abstract class ClientConnection : IOutboundSink
+public abstract class ClientConnection : IOutboundSink, ISessionConnection
 {
     // The byte cap decides; this only bounds the thread-static batch array.
     private const int MaxBatchMessages = 1024;
@@ -46,6 +46,8 @@ public abstract class ClientConnection : IOutboundSink
     private long _lastPing;
     private volatile bool _sendBacklogged;
     private ProtocolError _closeReason;
+    private bool _endSession;
+    private bool _parking;
 
     /// <summary>Binds a connection to its session and the writer its transport sends through.</summary>
     protected ClientConnection(ConnectionServices services, Session session, PipeWriter output, TransportFraming framing, TransportKind kind, EndPoint? remoteEndPoint)
@@ -70,6 +72,9 @@ public abstract class ClientConnection : IOutboundSink
     /// <summary>The transport.</summary>
     public TransportKind Kind { get; }
 
+    /// <inheritdoc />
+    public abstract bool MayPublish { get; }
+
     /// <summary>The client's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
@@ -82,6 +87,7 @@ public abstract class ClientConnection : IOutboundSink
     /// <summary>Registers the connection and starts its queue; the greeting is the first thing sent.</summary>
     protected void Start(OutboundMessage greeting)
     {
+        Session.AttachOwner(this);
         Services.Connections.Add(this);
         Services.Metrics.ConnectionOpened(Kind);
         Log.ConnectionOpened(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), RemoteEndPoint);
@@ -93,13 +99,13 @@ public abstract class ClientConnection : IOutboundSink
     }
 
     /// <summary>Queues a per-connection message (ACK, greeting, policy); false if the queue no longer takes messages.</summary>
-    protected bool Send(OutboundMessage message) => Session.Queue.TryEnqueue(message) == EnqueueResult.Queued;
+    public bool Send(OutboundMessage message) => Session.Queue.TryEnqueue(message) == EnqueueResult.Queued;
 
     /// <summary>Notes that the client said something (any frame is proof of life).</summary>
     protected void MarkReceived() => Volatile.Write(ref _lastReceived, Services.Clock.Now);
 
     /// <summary>Counts a protocol error, logs it, and closes with its error frame.</summary>
-    protected void Fail(ProtocolError error)
+    public void Fail(ProtocolError error)
     {
         Services.Metrics.Error(error);
         Log.ProtocolError(Services.Logger, Session.Id, RemoteEndPoint, ProtocolErrors.Code(error));
@@ -127,11 +133,32 @@ public abstract class ClientConnection : IOutboundSink
         long units = timeout is { } t ? Services.Clock.ToTimestampUnits(t) : Services.CloseTimeoutUnits;
         Volatile.Write(ref _closeDeadline, Services.Clock.Now + Math.Max(1, units));
         OnCloseRequested();
-        if (!Session.Queue.CloseGracefully())
+
+        // An opted-in session outlives a connection that dropped (the client's end of stream, a reset, a heartbeat
+        // timeout): the queue is detached, not closed, and keeps what is queued for the resume. Any other close ends it.
+        _parking = !_endSession && (reason is ProtocolError.None or ProtocolError.HeartbeatTimeout)
+            && !Services.Connections.IsStopping && Services.Sessions.CanPark(Session);
+        bool draining = _parking ? Session.Queue.Detach(this, Session.ParkedSink) : Session.Queue.CloseGracefully();
+        if (!draining)
         {
             // No drain is running and none will start: finishing the output is ours to do.
             FinishOutput();
         }
+    }
+
+    /// <inheritdoc />
+    public void CloseAndEndSession()
+    {
+        _endSession = true;
+        BeginClose(ProtocolError.None, sendErrorFrame: false);
+    }
+
+    /// <inheritdoc />
+    public void OnSessionTaken()
+    {
+        _endSession = true;
+        Services.Metrics.Error(ProtocolError.SessionTaken);
+        BeginClose(ProtocolError.SessionTaken, sendErrorFrame: true);
     }
 
     /// <summary>Aborts the transport at once (deadline passed, or the peer is gone).</summary>
@@ -178,7 +205,9 @@ public abstract class ClientConnection : IOutboundSink
         }
         finally
         {
-            int removed = Services.Sessions.End(Session);
+            // A session a resume took is the resumer's now; one that can wait for a resume is parked.
+            int removed = _parking ? Services.Sessions.ReleaseOrPark(Session, this)
+                : Session.IsOwnedBy(this) ? Services.Sessions.End(Session) : 0;
             Services.Metrics.Unsubscribed(removed);
             Services.Metrics.ConnectionClosed(Kind);
             Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), ProtocolErrors.Code(_closeReason));
@@ -261,6 +290,7 @@ public abstract class ClientConnection : IOutboundSink
     private void Drain()
     {
         OutboundMessage?[] batch = t_batch ??= new OutboundMessage?[MaxBatchMessages];
+        bool positioned = Session.IsPositioned;
         while (true)
         {
             // A writer that keeps what a full socket refused (the epoll transport) sends it with the next batch; with
@@ -289,9 +319,7 @@ public abstract class ClientConnection : IOutboundSink
                 int bytes = 0;
                 for (int i = 0; i < taken; i++)
                 {
-                    ReadOnlySpan<byte> frame = batch[i]!.GetFrame(_framing);
-                    _output.Write(frame);
-                    bytes += frame.Length;
+                    bytes += batch[i]!.WriteFrame(_output, _framing, positioned);
                 }
 
                 Services.Metrics.BytesWritten(bytes);

@@ -24,6 +24,7 @@ public sealed class ConnectionServices
         JanusMetrics metrics,
         TrustedNetworks trusted,
         SendScheduler senders,
+        SessionCommands commands,
         ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -36,6 +37,7 @@ public sealed class ConnectionServices
         Metrics = metrics;
         Trusted = trusted;
         Senders = senders;
+        Commands = commands;
         Logger = loggerFactory.CreateLogger("Janus.Connections");
         FlashPolicy = OutboundMessage.FromTcpBytes(Encoding.UTF8.GetBytes(Options.FlashPolicy.Policy + "\0"));
         CloseTimeoutUnits = clock.ToTimestampUnits(Options.Limits.CloseTimeout);
@@ -57,6 +59,9 @@ public sealed class ConnectionServices
 
     /// <summary>The threads that run connection drains.</summary>
     public SendScheduler Senders { get; }
+
+    /// <summary>The one command layer every transport hands its parsed commands to.</summary>
+    public SessionCommands Commands { get; }
 
     public ILogger Logger { get; }
 

@@ -5,6 +5,7 @@ using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
+using Janus.Server.Sessions;
 using Microsoft.AspNetCore.Connections;
 
 namespace Janus.Server.Transports.Tcp;
@@ -22,7 +23,6 @@ namespace Janus.Server.Transports.Tcp;
 internal sealed class TcpConnection : ClientConnection
 {
     private readonly ConnectionContext _context;
-    private readonly bool _mayPublish;
     private readonly int _maxFrameBytes;
     private readonly int _maxTopicLength;
     private bool _awaitingPublishBody;
@@ -31,10 +31,13 @@ internal sealed class TcpConnection : ClientConnection
         : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), context.Transport.Output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
     {
         _context = context;
-        _mayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
+        MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
         _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
     }
+
+    /// <inheritdoc />
+    public override bool MayPublish { get; }
 
     /// <summary>Serves one accepted TCP connection until it closes.</summary>
     public static Task RunAsync(ConnectionServices services, ConnectionContext context) => new TcpConnection(services, context).RunAsync();
@@ -265,7 +268,7 @@ internal sealed class TcpConnection : ClientConnection
                 BeginClose(ProtocolError.None, sendErrorFrame: false);
                 return true;
             case ClientFrameKind.Publish:
-                if (!_mayPublish)
+                if (!MayPublish)
                 {
                     Fail(ProtocolError.PublishForbidden);
                     return true;
@@ -291,45 +294,16 @@ internal sealed class TcpConnection : ClientConnection
             return true;
         }
 
-        switch (command.Action)
+        switch (Services.Commands.Execute(this, frame, command))
         {
-            case ClientAction.Subscribe:
-                return Subscribe(command.Topic);
-            case ClientAction.Unsubscribe:
-                if (Session.Unsubscribe(command.Topic))
-                {
-                    Services.Metrics.Unsubscribed();
-                }
-
-                return false;
-            default:
-                if (!_mayPublish)
-                {
-                    Fail(ProtocolError.PublishForbidden);
-                    return true;
-                }
-
-                Services.Publisher.Publish(frame, command, TransportKind.Tcp);
-                return false;
-        }
-    }
-
-    private bool Subscribe(ReadOnlySpan<char> topic)
-    {
-        switch (Session.Subscribe(topic))
-        {
-            case Sessions.SubscribeResult.Added:
-                Services.Metrics.Subscribed();
+            case CommandOutcome.Stop:
+                return true;
+            case CommandOutcome.Done when command.Action == ClientAction.Subscribe:
+                // The original protocol acknowledges a subscribe, in a write of its own, and nothing else.
                 Send(OutboundMessage.Ack);
                 return false;
-            case Sessions.SubscribeResult.AlreadySubscribed:
-                Send(OutboundMessage.Ack);
-                return false;
-            case Sessions.SubscribeResult.LimitReached:
-                Fail(ProtocolError.TooManySubscriptions);
-                return true;
             default:
-                return true;
+                return false;
         }
     }
 
@@ -343,7 +317,7 @@ internal sealed class TcpConnection : ClientConnection
             return true;
         }
 
-        Services.Publisher.Publish(body, command, TransportKind.Tcp);
+        Services.Commands.PublishBody(this, body, command);
         if (Services.Options.Tcp.CloseAfterPublish)
         {
             BeginClose(ProtocolError.None, sendErrorFrame: false);

@@ -46,7 +46,6 @@ internal sealed class WebSocketConnection : ClientConnection
 
     private readonly HttpContext _http;
     private readonly PipeReader _input;
-    private readonly bool _mayPublish;
     private readonly int _maxMessageBytes;
     private readonly int _maxTopicLength;
     private byte[]? _fragments;
@@ -69,10 +68,13 @@ internal sealed class WebSocketConnection : ClientConnection
     {
         _http = http;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-        _mayPublish = mayPublish;
+        MayPublish = mayPublish;
         _maxMessageBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
     }
+
+    /// <inheritdoc />
+    public override bool MayPublish { get; }
 
     /// <summary>Serves one upgraded connection until it closes.</summary>
     public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish) =>
@@ -353,45 +355,18 @@ internal sealed class WebSocketConnection : ClientConnection
             return true;
         }
 
-        switch (command.Action)
+        switch (Services.Commands.Execute(this, message, command))
         {
-            case ClientAction.Subscribe:
-                switch (Session.Subscribe(command.Topic))
-                {
-                    case SubscribeResult.Added:
-                        Services.Metrics.Subscribed();
-                        break;
-                    case SubscribeResult.AlreadySubscribed:
-                        break;
-                    case SubscribeResult.LimitReached:
-                        Fail(ProtocolError.TooManySubscriptions);
-                        return true;
-                    default:
-                        return true;
-                }
-
-                break;
-            case ClientAction.Unsubscribe:
-                if (Session.Unsubscribe(command.Topic))
-                {
-                    Services.Metrics.Unsubscribed();
-                }
-
-                break;
+            case CommandOutcome.Stop:
+                return true;
+            case CommandOutcome.Answered:
+                // hello, resume and an opted-in subscribe are answered by a frame of their own instead of ACK.
+                return false;
             default:
-                if (!_mayPublish)
-                {
-                    Fail(ProtocolError.PublishForbidden);
-                    return true;
-                }
-
-                Services.Publisher.Publish(message, command, TransportKind.WebSocket);
-                break;
+                // Every other command gets exactly one ACK, in order, so a client can match them first in, first out.
+                Send(Ack);
+                return false;
         }
-
-        // Every command gets exactly one ACK, in order, so a client can match them first in, first out.
-        Send(Ack);
-        return false;
     }
 
     protected override void OnCloseRequested() => _input.CancelPendingRead();

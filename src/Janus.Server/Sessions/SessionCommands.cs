@@ -1,0 +1,152 @@
+using Janus.Protocol;
+using Janus.Server.Fanout;
+using Janus.Server.Metrics;
+using Janus.Server.Publishing;
+
+namespace Janus.Server.Sessions;
+
+/// <summary>
+/// The one command layer: executes a parsed client command (subscribe, unsubscribe, publish, hello, resume, bye) for
+/// the session of a connection, whatever transport carried it. A transport keeps its framing and its acknowledgement
+/// policy (<see cref="CommandOutcome"/>); everything a command does to a session happens here.
+/// </summary>
+/// <remarks>
+/// Legacy commands cost what they cost before this layer: a subscribe without <c>hello</c> is the session's plain
+/// subscribe and the transport's <c>ACK</c>, byte for byte the original protocol.
+/// </remarks>
+public sealed class SessionCommands
+{
+    // Answers are made under a topic's publish lock, from its name and position: static, so no closure per subscribe.
+    private static readonly Func<string, StreamPosition, bool?, OutboundMessage> SubscribedAnswer =
+        static (topic, position, recovered) => OutboundMessage.FromPayload(SessionMessages.EncodeSubscribed(topic, position, recovered));
+
+    private static readonly Func<bool, string?, List<TopicRecovery>, OutboundMessage> ResumedAnswer =
+        static (resumed, reason, topics) => OutboundMessage.FromPayload(SessionMessages.EncodeResumed(resumed, reason, topics));
+
+    private readonly SessionRegistry _sessions;
+    private readonly Publisher _publisher;
+    private readonly JanusMetrics _metrics;
+    private readonly int _maxSubscriptions;
+    private readonly int _maxTopicLength;
+    private readonly OutboundMessage _hello;
+
+    /// <summary>Creates the command layer over the sessions and the one door for publishing.</summary>
+    public SessionCommands(SessionRegistry sessions, Publisher publisher, JanusMetrics metrics, int maxSubscriptions, int maxTopicLength)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        _sessions = sessions;
+        _publisher = publisher;
+        _metrics = metrics;
+        _maxSubscriptions = maxSubscriptions;
+        _maxTopicLength = maxTopicLength;
+        _hello = OutboundMessage.FromPayload(SessionMessages.EncodeHello((long)sessions.Grace.TotalMilliseconds, publisher.Engine.Topics.History.Any));
+    }
+
+    /// <summary>Executes one parsed command from <paramref name="frame"/> for <paramref name="connection"/>'s session.</summary>
+    public CommandOutcome Execute(ISessionConnection connection, ReadOnlySpan<byte> frame, in ClientCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        switch (command.Action)
+        {
+            case ClientAction.Subscribe:
+                return Subscribe(connection, frame, command);
+            case ClientAction.Unsubscribe:
+                if (connection.Session.Unsubscribe(command.Topic))
+                {
+                    _metrics.Unsubscribed();
+                }
+
+                return CommandOutcome.Done;
+            case ClientAction.Publish:
+                if (!connection.MayPublish)
+                {
+                    connection.Fail(ProtocolError.PublishForbidden);
+                    return CommandOutcome.Stop;
+                }
+
+                _publisher.Publish(frame, command, connection.Kind);
+                return CommandOutcome.Done;
+            case ClientAction.Hello:
+                connection.Session.OptIn();
+                connection.Send(_hello);
+                return CommandOutcome.Answered;
+            case ClientAction.Resume:
+                return Resume(connection, frame, command);
+            default:
+                connection.CloseAndEndSession();
+                return CommandOutcome.Stop;
+        }
+    }
+
+    /// <summary>Publishes the body of a <c>PUBLISH</c> frame (the original bot's form); the caller checked the connection may.</summary>
+    public void PublishBody(ISessionConnection connection, ReadOnlySpan<byte> body, in ClientCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        _publisher.Publish(body, command, connection.Kind);
+    }
+
+    private CommandOutcome Subscribe(ISessionConnection connection, ReadOnlySpan<byte> frame, in ClientCommand command)
+    {
+        Session session = connection.Session;
+        SubscribeResult result;
+        if (session.IsPositioned)
+        {
+            StreamPosition? since = null;
+            if (command.Since.IsPresent && StreamPosition.TryParse(command.Since.Slice(frame), out StreamPosition position))
+            {
+                since = position;
+            }
+
+            result = session.SubscribePositioned(command.Topic, since, SubscribedAnswer);
+        }
+        else
+        {
+            result = session.Subscribe(command.Topic);
+        }
+
+        switch (result)
+        {
+            case SubscribeResult.Added:
+                _metrics.Subscribed();
+                break;
+            case SubscribeResult.AlreadySubscribed:
+                break;
+            case SubscribeResult.LimitReached:
+                connection.Fail(ProtocolError.TooManySubscriptions);
+                return CommandOutcome.Stop;
+            default:
+                return CommandOutcome.Stop;
+        }
+
+        return session.IsPositioned ? CommandOutcome.Answered : CommandOutcome.Done;
+    }
+
+    private CommandOutcome Resume(ISessionConnection connection, ReadOnlySpan<byte> frame, in ClientCommand command)
+    {
+        Session session = connection.Session;
+        Span<char> token = stackalloc char[ServerMessages.TokenLength + 1];
+        if (session.SubscriptionCount > 0 || !ClientCommandParser.TryUnescapeTopic(command.Data.Slice(frame), token, out int tokenLength))
+        {
+            // Resuming into a session that already holds subscriptions would have to merge two sessions' streams.
+            connection.Fail(ProtocolError.InvalidResume);
+            return CommandOutcome.Stop;
+        }
+
+        Dictionary<string, StreamPosition> positions;
+        if (!command.Positions.IsPresent)
+        {
+            positions = new Dictionary<string, StreamPosition>(StringComparer.Ordinal);
+        }
+        else if (!StreamPosition.TryParseMap(command.Positions.Slice(frame), _maxSubscriptions, _maxTopicLength, out positions))
+        {
+            connection.Fail(ProtocolError.InvalidResume);
+            return CommandOutcome.Stop;
+        }
+
+        // A token of the wrong length cannot name a session; it is answered like an expired one.
+        string name = tokenLength == ServerMessages.TokenLength ? new string(token[..tokenLength]) : "";
+        _sessions.Resume(session, name, positions, ResumedAnswer, out ISessionConnection? previous);
+        previous?.OnSessionTaken();
+        return CommandOutcome.Answered;
+    }
+}
