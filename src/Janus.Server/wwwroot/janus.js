@@ -264,7 +264,13 @@
     }
 
     /** Whether the open connection opted in to sessions (hello or resume sent). @type {boolean} */
-    get resumable() { return this.#socket !== null && this.#state === "open" && this.#optedIn; }
+    get resumable() { return this.#connected && this.#optedIn; }
+
+    /**
+     * Greeted and not yet closed. Not the same as state "open": "close" listeners run while the state still says
+     * "open" and the socket is already gone, and what they do must wait for the next connection.
+     */
+    get #connected() { return this.#state === "open" && this.#socket !== null; }
 
     /**
      * Listens to an event; the listener receives the event's detail.
@@ -372,7 +378,7 @@
         entry = { topic, handlers: new Set([handler]), confirmed: false, position: since ? position(since) : null, waiters: [] };
         this.#topics.set(topic, entry);
         this.#dropped.delete(topic);
-        if (this.#state === "open" && (this.#restore === null || this.#restore.resumed !== null)) {
+        if (this.#connected && (this.#restore === null || this.#restore.resumed !== null)) {
           // While a resume is in flight, the topic waits for its answer (resume must come before any subscribe).
           this.#sendSubscribe(entry, false);
         }
@@ -406,11 +412,11 @@
       this.#topics.delete(topic);
       entry.handlers.clear();
       const resuming = this.#restore !== null && this.#restore.resumed === null;
-      if (this.#resumeToken !== null && (this.#state !== "open" || resuming)) {
+      if (this.#resumeToken !== null && (!this.#connected || resuming)) {
         this.#dropped.add(topic);
       }
 
-      if (this.#state !== "open") {
+      if (!this.#connected) {
         // Nothing on the server to undo; a subscribe that was waiting for a connection never happens.
         this.#settleWaiters(entry, new JanusError("unsubscribed", "unsubscribed from " + topic + " before it was subscribed"));
         return Promise.resolve();
@@ -440,7 +446,7 @@
         return Promise.reject(new TypeError("topic must be a non-empty string"));
       }
 
-      if (this.#state !== "open") {
+      if (!this.#connected) {
         return Promise.reject(new JanusError("not_connected", "not connected (state " + this.#state + ")"));
       }
 

@@ -198,6 +198,47 @@ public sealed partial class JanusJsTests
     }
 
     [Fact]
+    public async Task A_topic_unsubscribed_while_the_page_was_away_is_dropped_from_the_resumed_session()
+    {
+        await using JanusTestServer server = await StartAsync();
+        await using FaultProxy proxy = FaultProxy.Start(server.HttpEndPoint!);
+        var proxyAddress = new Uri($"http://127.0.0.1:{proxy.EndPoint.Port}/");
+        using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
+        await using BrowserPage browserPage = await _browser.NewPageAsync();
+        IPage page = await OpenHarnessAsync(browserPage, proxyAddress);
+
+        // The page drops "b" as soon as the connection is lost, while the server still keeps it in the session.
+        await EvalAsync(page, """
+            async () => {
+              window.client = track(new Janus.Client({ minDelay: 200, maxDelay: 200, jitter: 0 }));
+              window.wire = [];
+              client.on("message", (m) => wire.push(m.topic + " " + m.data));
+              client.on("close", () => { window.dropped = client.unsubscribe("b"); });
+              await client.connect();
+              await client.subscribe("a", (m) => received.push("a " + m.data));
+              await client.subscribe("b", (m) => received.push("b " + m.data));
+            }
+            """);
+        Assert.True(proxy.CutAll() >= 1);
+        await PublishNumbersAsync(http, "b", 1, 1);
+        await WaitForAsync(page, "() => count('resumed') === 1");
+        Assert.True(await EvalAsync<bool>(page, "async () => { await dropped; return last('resumed').resumed; }"));
+
+        // Commands are carried out in order: once a publish sent after the resume is ACKed, so is the unsubscribe of
+        // "b" the client sent on seeing the resume's answer.
+        await EvalAsync(page, "async () => { await client.publish('sync'); }");
+
+        // The one published to "b" while away was still queued for the session (and reached no handler); after the
+        // resume the session no longer holds "b": a publish to "b" then one to "a", and only "a" arrives.
+        await PublishNumbersAsync(http, "b", 2, 1);
+        await PublishNumbersAsync(http, "a", 3, 1);
+        await WaitForAsync(page, "() => received.includes('a 3')");
+        Assert.Equal(["a 3"], Strings(await EvalAsync<JsonElement>(page, "() => received")));
+        Assert.DoesNotContain("b 2", Strings(await EvalAsync<JsonElement>(page, "() => wire")));
+        Assert.Equal(["a"], Strings(await EvalAsync<JsonElement>(page, "() => client.topics")));
+    }
+
+    [Fact]
     public async Task Close_says_bye_so_the_server_keeps_no_session_to_resume()
     {
         await using JanusTestServer server = await StartAsync();
