@@ -106,21 +106,36 @@ public sealed partial class JanusJsTests
             }
             """);
 
-        // A publisher that does not stop, and cuts at moments of a seeded random: some hit a live connection, some
-        // a connection that has just sent its resume, some nothing (the page is between attempts).
-        const int Total = 300;
-        Task<int> publishing = PublishNumbersAsync(http, "stream", 1, Total);
+        // Cuts after numbers drawn by a seeded random. Every other one waits for the page to be connected again (its
+        // resume sent, maybe answered); the others hit whatever the page is doing: a handshake, a resume in flight,
+        // or nothing (the page is between attempts).
+        const int Total = 240;
         var random = new Random(20261206);
-        int cuts = 0;
-        for (int i = 0; i < 12 && !publishing.IsCompleted; i++)
+        var cutAfter = new HashSet<int>();
+        while (cutAfter.Count < 12)
         {
-            // Pacing of the fault injection, not a wait for an event.
-            await Task.Delay(random.Next(0, 40));
-            cuts += proxy.CutAll();
+            cutAfter.Add(random.Next(1, Total));
         }
 
-        await publishing;
-        Assert.True(cuts >= 3, $"only {cuts} connections were cut while publishing");
+        int cuts = 0;
+        int opened = 0;
+        for (int n = 1; n <= Total; n++)
+        {
+            await PublishNumbersAsync(http, "stream", n, 1);
+            if (cutAfter.Contains(n))
+            {
+                if (int.IsEvenInteger(cutAfter.Count(c => c < n)))
+                {
+                    // A connection newer than the last cut (the page may not have seen that cut yet).
+                    await WaitForAsync(page, $"() => count('open') > {opened} && client.resumable");
+                }
+
+                opened = await EvalAsync<int>(page, "() => count('open')");
+                cuts += proxy.CutAll();
+            }
+        }
+
+        Assert.True(cuts >= 6, $"only {cuts} connections were cut while publishing");
         int last = await PublishNumbersAsync(http, "stream", Total + 1, 1) - 1;
         await WaitForAsync(page, $"() => received.includes({last})");
         int[] received = await ReceivedNumbersAsync(page);
@@ -130,6 +145,7 @@ public sealed partial class JanusJsTests
 
         // No resume found its session gone, and none missed anything.
         JsonElement resumes = await EvalAsync<JsonElement>(page, "() => log.filter((e) => e.type === 'resumed').map((e) => e.detail)");
+        _output.WriteLine($"{last} numbers received once each in order; {cuts} connections cut, {resumes.GetArrayLength()} resumes, {await EvalAsync<int>(page, "() => count('open')")} connections opened");
         Assert.True(resumes.GetArrayLength() >= 1);
         foreach (JsonElement resumed in resumes.EnumerateArray())
         {

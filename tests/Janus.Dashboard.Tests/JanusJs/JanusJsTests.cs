@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace Janus.Dashboard.Tests.JanusJs;
 
@@ -43,8 +44,13 @@ public sealed partial class JanusJsTests
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly BrowserFixture _browser;
+    private readonly ITestOutputHelper _output;
 
-    public JanusJsTests(BrowserFixture browser) => _browser = browser;
+    public JanusJsTests(BrowserFixture browser, ITestOutputHelper output)
+    {
+        _browser = browser;
+        _output = output;
+    }
 
     private const string HarnessPath = "/janus-js-test.html";
 
