@@ -137,8 +137,10 @@ public static class ClientCommandParser
             {
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: comparing a key or the action unescapes it, and a lone surrogate escape
+            // ("\udc00") cannot be unescaped. Text that is not Unicode is refused like any other bad JSON.
             return ProtocolError.InvalidJson;
         }
 

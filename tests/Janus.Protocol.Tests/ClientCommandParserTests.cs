@@ -197,6 +197,22 @@ public sealed class ClientCommandParserTests
         Assert.Equal(ProtocolError.InvalidTopic, Command("{\"action\":\"subscribe\",\"data\":\"" + escapedTopic + "\"}").Error);
     }
 
+    [Theory]
+    [InlineData("{\"\\udc00\\udc00\":1,\"action\":\"subscribe\",\"data\":\"t\",\"topic\":\"t\"}", true)]
+    [InlineData("{\"topic\":\"t\",\"\\ud800xxxxxx\":1}", true)]
+    [InlineData("{\"action\":\"\\ud800\\ud800\\ud800\",\"data\":\"t\"}", false)]
+    public void Regression_a_key_or_action_with_a_lone_surrogate_escape_is_invalid_json_not_an_exception(string json, bool alsoAsPublishBody)
+    {
+        // Found by the fuzzer (tests/Janus.Fuzz.Tests): comparing a key or the action unescapes it, and a lone
+        // surrogate threw InvalidOperationException out of the parser; the server logged an error and dropped the
+        // client with no error frame. (A publish body never compares its action, so only keys matter there.)
+        Assert.Equal(ProtocolError.InvalidJson, Command(json).Error);
+        if (alsoAsPublishBody)
+        {
+            Assert.Equal(ProtocolError.InvalidJson, PublishBody(json).Error);
+        }
+    }
+
     [Fact]
     public void A_surrogate_pair_escape_is_one_character_pair()
     {

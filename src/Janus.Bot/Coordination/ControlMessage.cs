@@ -1,4 +1,5 @@
 using Janus.Bot.Results;
+using Janus.Bot.Storm;
 
 namespace Janus.Bot.Coordination;
 
@@ -10,6 +11,9 @@ namespace Janus.Bot.Coordination;
 /// Coordinator to worker: <c>config</c> (Config), <c>connect</c>, <c>arm</c> (Round, ExpectedPerClient, NotBeforeUs,
 /// DeadlineUs), <c>stop</c>. Worker to coordinator: <c>hello</c>, <c>progress</c> and <c>ready</c> (Connected,
 /// Subscribed, Failed; CpuUs in ready), <c>armed</c> (Round), <c>result</c> (Tally), <c>stopped</c> (Late, Duplicates), <c>error</c> (Message).
+/// A storm (<c>janus-bot storm</c>) has its own middle: coordinator to worker <c>cut</c> (Round, Fraction, Seed,
+/// DeadlineUs) and <c>drain</c> (FinalSequences, DeadlineUs); worker to coordinator <c>cutdone</c> (Episode) and
+/// <c>drained</c> (Storm).
 /// </remarks>
 internal sealed class ControlMessage
 {
@@ -24,6 +28,10 @@ internal sealed class ControlMessage
     public const string ResultType = "result";
     public const string StoppedType = "stopped";
     public const string ErrorType = "error";
+    public const string CutType = "cut";
+    public const string CutDoneType = "cutdone";
+    public const string DrainType = "drain";
+    public const string DrainedType = "drained";
 
     public string Type { get; set; } = "";
 
@@ -55,4 +63,17 @@ internal sealed class ControlMessage
     public RoundTally? Tally { get; set; }
 
     public string? Message { get; set; }
+
+    /// <summary>The share of subscribed clients a cut resets (0–1).</summary>
+    public double Fraction { get; set; }
+
+    /// <summary>Seeds the choice of who is cut, so a run can be repeated.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>The publisher's last number on each topic, when it stopped.</summary>
+    public long[]? FinalSequences { get; set; }
+
+    public StormEpisodeTally? Episode { get; set; }
+
+    public StormTally? Storm { get; set; }
 }

@@ -27,6 +27,18 @@ internal sealed class WorkerConfig
 
     public int SetupTimeoutMs { get; set; } = 120_000;
 
+    /// <summary><c>test</c> (the classic bot) or <c>storm</c> (reconnect storm).</summary>
+    public string Mode { get; set; } = "test";
+
+    /// <summary>Storm: topics each client holds, from its own (client i: topic i mod T) on.</summary>
+    public int TopicsPerClient { get; set; } = 1;
+
+    /// <summary>Storm: a client comes back on the next host of the list instead of its own.</summary>
+    public bool ResumeOnNextHost { get; set; }
+
+    /// <summary>Storm: how long a cut client stays away before reconnecting.</summary>
+    public int OutageMs { get; set; }
+
     /// <summary>The worker exits by itself after this long, whatever happens to the coordinator.</summary>
     public long LifetimeMs { get; set; } = 600_000;
 }

@@ -4,6 +4,7 @@ using Janus.Bot.Coordination;
 using Janus.Bot.Native;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
+using Janus.Bot.Storm;
 
 namespace Janus.Bot.Worker;
 
@@ -43,6 +44,11 @@ internal sealed class WorkerHost
 
             _config = first.Config;
             using var lifetime = new Timer(_ => Expire(), null, TimeSpan.FromMilliseconds(_config.LifetimeMs), Timeout.InfiniteTimeSpan);
+            if (_config.Mode == StormWorker.Mode)
+            {
+                return await new StormWorker(_config, ReadAsync, Write, _log).RunAsync();
+            }
+
             StartLoops();
             Write(new ControlMessage { Type = ControlMessage.HelloType });
             return await FollowAsync();

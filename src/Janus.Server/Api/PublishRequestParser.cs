@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Janus.Protocol;
 using Microsoft.AspNetCore.Http;
 
@@ -25,6 +26,20 @@ internal sealed class PublishRequestParser
 
     /// <summary>Fills <paramref name="items"/>; returns why the body is refused, or null.</summary>
     public ApiFailure? Parse(JsonElement root, List<PublishItem> items)
+    {
+        try
+        {
+            return ParseRoot(root, items);
+        }
+        catch (InvalidOperationException)
+        {
+            // Looking a property up unescapes the keys it passes, and a lone surrogate escape ("\ud800") cannot be
+            // unescaped: JsonDocument accepts it as grammar, but it is not text.
+            return new ApiFailure(StatusCodes.Status400BadRequest, "invalid_json", "the body has a key that is not valid Unicode (a lone surrogate escape)");
+        }
+    }
+
+    private ApiFailure? ParseRoot(JsonElement root, List<PublishItem> items)
     {
         switch (root.ValueKind)
         {
@@ -90,6 +105,15 @@ internal sealed class PublishRequestParser
         message.TryGetProperty("event", out JsonElement eventValue);
         message.TryGetProperty("message_id", out JsonElement messageId);
         message.TryGetProperty("data", out JsonElement data);
+
+        // JsonDocument checks structure, not the UTF-8 inside strings, and deliveries carry these values verbatim: bad
+        // bytes would reach every subscriber (a browser closes its WebSocket on them). TCP and WebSocket refuse them too.
+        ApiFailure? invalidText = CheckUtf8(eventValue, prefix, "event") ?? CheckUtf8(messageId, prefix, "message_id") ?? CheckUtf8(data, prefix, "data");
+        if (invalidText is not null)
+        {
+            return invalidText;
+        }
+
         if (hasTopic)
         {
             return AddItem(topic, prefix + "topic", eventValue, messageId, data, items);
@@ -165,6 +189,9 @@ internal sealed class PublishRequestParser
         value.ValueKind == JsonValueKind.Undefined ? default : JsonMarshal.GetRawUtf8Value(value);
 
     private static int RawLength(JsonElement value) => Raw(value).Length;
+
+    private static ApiFailure? CheckUtf8(JsonElement value, string prefix, string name) =>
+        Utf8.IsValid(Raw(value)) ? null : Invalid(prefix + name, "is not valid UTF-8");
 
     private static ApiFailure Invalid(string path, string problem) =>
         new(StatusCodes.Status422UnprocessableEntity, "invalid_field", $"{path} {problem}");

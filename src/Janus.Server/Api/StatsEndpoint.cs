@@ -96,7 +96,7 @@ internal sealed class StatsEndpoint
             new TransportCounts(tcp, ws, tcp + ws),
             new TransportCounts(acceptedTcp, acceptedWs, acceptedTcp + acceptedWs),
             _sessions.Count,
-            _topics.Count,
+            _topics.SubscribedCount,
             subscriptions,
             _metrics.Subscribes,
             _metrics.Unsubscribes,

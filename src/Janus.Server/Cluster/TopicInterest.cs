@@ -110,7 +110,7 @@ internal sealed class TopicInterest
 
                 foreach (string topic in batch)
                 {
-                    bool wanted = _topics.TryGet(topic, out _);
+                    bool wanted = _topics.TryGet(topic, out Topic? local) && local.SubscriberCount > 0;
                     if (wanted && !_subscribed.ContainsKey(topic))
                     {
                         subscribing.Add((topic, SubscribeAsync(topic)));

@@ -22,6 +22,7 @@ public sealed class OutboundMessage
     private int _suffixStart;
     private int _suffixLength;
     private int _positionedHeaderLength;
+    private volatile bool _inHistory;
     private readonly bool _pooled;
     private IOutboundMessageObserver? _observer;
 
@@ -244,6 +245,9 @@ public sealed class OutboundMessage
         }
     }
 
+    /// <summary>Marks the message as held by a topic's history (which took a reference of its own), or no longer.</summary>
+    internal void SetInHistory(bool held) => _inHistory = held;
+
     /// <summary>Gives back one reference; the last one returns the buffer to the pool.</summary>
     public void Release()
     {
@@ -253,10 +257,16 @@ public sealed class OutboundMessage
         }
 
         int refs = Interlocked.Decrement(ref _refs);
+
+        // The last subscriber's write is when only the history's reference (if any) is left; the observer hears of it
+        // once, whichever release gets there.
+        if (refs == (_inHistory ? 1 : 0) && _observer is not null)
+        {
+            Interlocked.Exchange(ref _observer, null)?.OnLastWrite(this);
+        }
+
         if (refs == 0)
         {
-            _observer?.OnLastWrite(this);
-            _observer = null;
             byte[] buffer = _buffer;
             _buffer = [];
             ArrayPool<byte>.Shared.Return(buffer);

@@ -24,7 +24,7 @@ public sealed class Topic
     private int _pendingCount;
     private bool _combining;
     private int _reservations;
-    private int _activated;
+    private int _subscribers;
     private long _lastOffset;
 
     internal Topic(string name)
@@ -55,11 +55,11 @@ public sealed class Topic
     /// <summary>The offset of the last message published (0 before the first), with the epoch.</summary>
     public StreamPosition Position => new(Volatile.Read(ref _lastOffset), Epoch);
 
-    /// <summary>Marks the topic as having had a subscriber; true the first time (cluster interest starts then).</summary>
-    internal bool TryActivate() => Interlocked.CompareExchange(ref _activated, 1, 0) == 0;
+    /// <summary>Counts a subscriber in; true when it is the first (the topic becomes wanted: cluster interest starts).</summary>
+    internal bool AddSubscriber() => Interlocked.Increment(ref _subscribers) == 1;
 
-    /// <summary>Whether <see cref="TryActivate"/> ever succeeded.</summary>
-    internal bool IsActivated => Volatile.Read(ref _activated) != 0;
+    /// <summary>Counts a subscriber out; true when it was the last (a topic kept for its history is no longer wanted).</summary>
+    internal bool RemoveSubscriber() => Interlocked.Decrement(ref _subscribers) == 0;
 
     /// <summary>
     /// Stamps a message for fan-out: its timestamp, the topic's next offset and epoch; keeps it in the history.
@@ -259,8 +259,7 @@ public sealed class Topic
     internal Lock PublishLock { get; } = new();
 
     /// <summary>Current subscribers (a moment's snapshot).</summary>
-    /// <remarks>The history's own reservation (held while it keeps messages) is not a subscriber.</remarks>
-    public int SubscriberCount => Math.Max(0, Volatile.Read(ref _reservations) - (History is { HoldsReservation: true } ? 1 : 0));
+    public int SubscriberCount => Math.Max(0, Volatile.Read(ref _subscribers));
 
     /// <summary>Whether the topic has lost its last subscriber and left the registry.</summary>
     public bool IsDead => Volatile.Read(ref _reservations) < 0;

@@ -42,6 +42,7 @@ internal sealed class TopicHistory
             _ring[_head] = null!;
             _head = (_head + 1) % _ring.Length;
             _count--;
+            oldest.SetInHistory(false);
             oldest.Release();
         }
 
@@ -51,6 +52,7 @@ internal sealed class TopicHistory
         }
 
         message.AddReferences(1);
+        message.SetInHistory(true);
         _ring[(_head + _count) % _ring.Length] = message;
         _count++;
     }
@@ -64,6 +66,7 @@ internal sealed class TopicHistory
             _ring[_head] = null!;
             _head = (_head + 1) % _ring.Length;
             _count--;
+            oldest.SetInHistory(false);
             oldest.Release();
         }
 
@@ -109,6 +112,7 @@ internal sealed class TopicHistory
         {
             OutboundMessage message = _ring[(_head + i) % _ring.Length];
             _ring[(_head + i) % _ring.Length] = null!;
+            message.SetInHistory(false);
             message.Release();
         }
 

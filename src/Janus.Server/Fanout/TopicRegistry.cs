@@ -35,14 +35,38 @@ public sealed class TopicRegistry
     /// <summary>The history each topic keeps.</summary>
     public HistoryPolicy History => _history;
 
-    /// <summary>A topic got its first local subscriber. Raised outside any lock, on the subscribing thread.</summary>
+    /// <summary>
+    /// A topic got its first local subscriber (it may have existed for its history before). Raised outside any lock, on
+    /// the subscribing thread.
+    /// </summary>
     public event Action<string>? TopicActivated;
 
-    /// <summary>A topic lost its last local subscriber. Raised outside any lock, on the unsubscribing thread.</summary>
+    /// <summary>
+    /// A topic lost its last local subscriber (it may stay for its history). Raised outside any lock, on the
+    /// unsubscribing thread.
+    /// </summary>
     public event Action<string>? TopicDeactivated;
 
-    /// <summary>Topics with subscribers now.</summary>
+    /// <summary>Topics that exist now: with subscribers, or kept for their history.</summary>
     public int Count => _topics.Count;
+
+    /// <summary>Topics with at least one local subscriber (a walk over every topic: for stats, not hot paths).</summary>
+    public int SubscribedCount
+    {
+        get
+        {
+            int count = 0;
+            foreach (KeyValuePair<string, Topic> entry in _topics)
+            {
+                if (entry.Value.SubscriberCount > 0)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>Finds a live topic by name without allocating.</summary>
     public bool TryGet(ReadOnlySpan<char> name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic) =>
@@ -111,6 +135,11 @@ public sealed class TopicRegistry
         ArgumentNullException.ThrowIfNull(subscription);
         Topic topic = subscription.Topic;
         topic.Remove(subscription);
+        if (topic.RemoveSubscriber())
+        {
+            TopicDeactivated?.Invoke(topic.Name);
+        }
+
         Release(topic);
     }
 
@@ -159,22 +188,14 @@ public sealed class TopicRegistry
 
     private void Activate(Topic topic)
     {
-        // Interest (the cluster's subscription) starts with the first subscriber, not with a topic that exists only
-        // for its history.
-        if (topic.TryActivate())
+        // Interest (the cluster's subscription) follows subscribers, not a topic that exists only for its history.
+        if (topic.AddSubscriber())
         {
             TopicActivated?.Invoke(topic.Name);
         }
     }
 
-    private void Remove(Topic topic)
-    {
-        _topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic));
-        if (topic.IsActivated)
-        {
-            TopicDeactivated?.Invoke(topic.Name);
-        }
-    }
+    private void Remove(Topic topic) => _topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic));
 
     /// <summary>A snapshot of the topics and their subscriber counts (for the API and dashboard, not the hot path).</summary>
     public IReadOnlyList<KeyValuePair<string, int>> Snapshot()

@@ -52,7 +52,7 @@ public sealed class StatsSampler : IHostedService, IDisposable
 
         // The registries' sizes, for Prometheus too (JanusMetrics knows no registry; the sampler reads them anyway).
         metrics.Meter.CreateObservableGauge("janus.sessions", () => _sessions.Count, "{session}", "Live sessions.");
-        metrics.Meter.CreateObservableGauge("janus.topics", () => _topics.Count, "{topic}", "Topics with at least one local subscriber.");
+        metrics.Meter.CreateObservableGauge("janus.topics", () => _topics.SubscribedCount, "{topic}", "Topics with at least one local subscriber.");
         Started = Capture();
         Add(Started);
     }
@@ -104,7 +104,7 @@ public sealed class StatsSampler : IHostedService, IDisposable
             _metrics.CurrentConnections(TransportKind.Tcp),
             _metrics.CurrentConnections(TransportKind.WebSocket),
             _sessions.Count,
-            _topics.Count,
+            _topics.SubscribedCount,
             _latency.Enqueue.Count,
             _latency.Write.Count);
     }

@@ -120,7 +120,7 @@ internal static class SessionClientExtensions
             {
                 return await client.ReconnectAndResumeAsync(proxy.EndPoint);
             }
-            catch (IOException) when (attempt < 20)
+            catch (Exception ex) when ((ex is IOException or System.Net.Sockets.SocketException) && attempt < 20)
             {
                 // Cut again before the answer: try again.
             }

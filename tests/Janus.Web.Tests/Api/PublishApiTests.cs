@@ -28,10 +28,13 @@ public sealed class PublishApiTests
         return JanusTestServer.StartAsync(values);
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(JanusTestServer server, string body, string contentType = "application/json", string? authorization = null)
+    private static Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(JanusTestServer server, string body, string contentType = "application/json", string? authorization = null) =>
+        PostAsync(server, new StringContent(body, Encoding.UTF8), contentType, authorization);
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body, HttpResponseMessage Response)> PostAsync(JanusTestServer server, HttpContent content, string contentType = "application/json", string? authorization = null)
     {
         using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
-        using var request = new HttpRequestMessage(HttpMethod.Post, Publish) { Content = new StringContent(body, Encoding.UTF8) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, Publish) { Content = content };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (authorization is not null)
         {
@@ -148,6 +151,47 @@ public sealed class PublishApiTests
         Assert.Equal(status, (int)actual);
         Assert.Equal(error, answer.GetProperty("error").GetString());
         Assert.False(string.IsNullOrWhiteSpace(answer.GetProperty("reason").GetString()));
+        await AssertNothingWasPublishedAsync(server, subscriber);
+    }
+
+    [Theory]
+    [InlineData("data")]
+    [InlineData("event")]
+    [InlineData("message_id")]
+    public async Task Regression_invalid_utf8_in_an_http_publish_is_refused_not_passed_to_subscribers(string field)
+    {
+        // Found by the fuzzer (tests/Janus.Fuzz.Tests): JsonDocument does not check the UTF-8 inside strings, so these
+        // bytes were published verbatim, and a browser closes its WebSocket on invalid UTF-8 in a text frame. TCP and
+        // WebSocket publishes already refused them.
+        await using JanusTestServer server = await StartAsync();
+        await using WsClient subscriber = await WsClient.ConnectAsync(server);
+        await subscriber.SubscribeAsync("a");
+        byte[] body = [.. Encoding.UTF8.GetBytes($$"""{"messages":[{"topic":"a","{{field}}":"ok"},{"topic":"a","{{field}}":"bad """), 0xED, 0xA0, 0x80, .. "\"}]}"u8];
+
+        (HttpStatusCode status, JsonElement answer, _) = await PostAsync(server, new ByteArrayContent(body));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("invalid_field", answer.GetProperty("error").GetString());
+        Assert.StartsWith($"messages[1].{field} ", answer.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        await AssertNothingWasPublishedAsync(server, subscriber);
+    }
+
+    [Theory]
+    [InlineData("""{"topic":"a","\ud800\r":0}""")]
+    [InlineData("""{"\udc00\udc00\udc00":1,"topic":"a"}""")]
+    [InlineData("""[{"topic":"a"},{"topic":"a","\udc00xxxxxxxxxxxx":1}]""")]
+    public async Task Regression_a_key_with_a_lone_surrogate_escape_is_invalid_json_not_a_500(string body)
+    {
+        // Found by the fuzzer (tests/Janus.Fuzz.Tests): looking a property up unescapes the keys it passes, and a
+        // lone surrogate escape threw InvalidOperationException out of the parser: a 500 and an error in the log.
+        await using JanusTestServer server = await StartAsync();
+        await using WsClient subscriber = await WsClient.ConnectAsync(server);
+        await subscriber.SubscribeAsync("a");
+
+        (HttpStatusCode status, JsonElement answer, _) = await PostAsync(server, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("invalid_json", answer.GetProperty("error").GetString());
         await AssertNothingWasPublishedAsync(server, subscriber);
     }
 

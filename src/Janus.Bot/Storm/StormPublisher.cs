@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Janus.Bot.Protocols;
+using Janus.Protocol;
+
+namespace Janus.Bot.Storm;
+
+/// <summary>
+/// Publishes the storm's numbered sequence at a steady rate over one TCP connection that stays open
+/// (<c>{"action":"publish",…}</c>): message m goes to topic m mod T with number (m / T) + 1 as its <c>message_id</c>
+/// and <c>data</c>, so every topic carries 1, 2, 3, … with no gap. Answers the server's heartbeat.
+/// </summary>
+internal sealed class StormPublisher : IAsyncDisposable
+{
+    /// <summary>How often the publisher wakes to send what is due: small enough to look steady, large enough to batch.</summary>
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(5);
+
+    private readonly Socket _socket;
+    private readonly Lock _sendLock = new();
+    private readonly string[] _topics;
+    private readonly double _rate;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _reader;
+    private Task? _writer;
+    private long _published;
+
+    private StormPublisher(Socket socket, string[] topics, double rate)
+    {
+        _socket = socket;
+        _topics = topics;
+        _rate = rate;
+    }
+
+    public const string EventName = "storm";
+
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Connects and waits for the greeting.</summary>
+    public static async Task<StormPublisher> ConnectAsync(IPEndPoint server, string[] topics, double rate, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(server, cancellationToken);
+            byte[] buffer = new byte[4096];
+            int seen = 0;
+            while (Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, seen) < 0)
+            {
+                int read = await socket.ReceiveAsync(buffer.AsMemory(seen), cancellationToken);
+                if (read == 0)
+                {
+                    throw new IOException($"{server} closed the publisher's connection before greeting it.");
+                }
+
+                seen = Math.Min(seen + read, buffer.Length - 1);
+            }
+
+            return new StormPublisher(socket, topics, rate);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts publishing; runs until <see cref="StopAsync"/>.</summary>
+    public void Start()
+    {
+        _reader = ReadAsync(_stop.Token);
+        _writer = Task.Run(() => PublishAsync(_stop.Token));
+    }
+
+    /// <summary>Stops publishing; returns the last number published on each topic.</summary>
+    public async Task<long[]> StopAsync()
+    {
+        await _stop.CancelAsync();
+        if (_writer is not null)
+        {
+            await _writer;
+        }
+
+        long published = Published;
+        return Enumerable.Range(0, _topics.Length).Select(t => published <= t ? 0 : ((published - t - 1) / _topics.Length) + 1).ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _socket.Dispose();
+        if (_reader is not null)
+        {
+            try
+            {
+                await _reader;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Closed under it.
+            }
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task PublishAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(Tick);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            do
+            {
+                long due = (long)(Stopwatch.GetElapsedTime(started).TotalSeconds * _rate);
+                long next = Published;
+                if (due <= next)
+                {
+                    continue;
+                }
+
+                // Everything due goes in one write.
+                var batch = new List<byte>(256 * (int)Math.Min(due - next, 10_000));
+                for (long m = next; m < due; m++)
+                {
+                    batch.AddRange(SessionFrames.Publish(_topics[m % _topics.Length], EventName, (m / _topics.Length) + 1));
+                }
+
+                byte[] bytes = [.. batch];
+                lock (_sendLock)
+                {
+                    _socket.Send(bytes);
+                }
+
+                Interlocked.Exchange(ref _published, due);
+            }
+            while (await timer.WaitForNextTickAsync(stop));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    /// <summary>Reads what the server sends the publisher: heartbeats to answer, nothing else expected.</summary>
+    private async Task ReadAsync(CancellationToken stop)
+    {
+        byte[] buffer = new byte[4096];
+        byte[] pong = "PONG\0"u8.ToArray();
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                int read = await _socket.ReceiveAsync(buffer.AsMemory(length), stop);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                length += read;
+                int end;
+                while ((end = Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, length)) >= 0)
+                {
+                    if (buffer.AsSpan(0, end).SequenceEqual(WireBytes.Ping))
+                    {
+                        lock (_sendLock)
+                        {
+                            _socket.Send(pong);
+                        }
+                    }
+
+                    buffer.AsSpan(end + 1, length - end - 1).CopyTo(buffer);
+                    length -= end + 1;
+                }
+
+                if (length == buffer.Length)
+                {
+                    length = 0;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped or closed.
+        }
+    }
+}
