@@ -6,15 +6,16 @@
  *   ES module:       import { JanusClient } from "/janus.mjs";
  *
  * Speaks the protocol of docs/websocket.md: one JSON message per text frame; the server greets with a token, answers
- * every subscribe / unsubscribe / publish with "ACK" in order (matched here first in, first out), sends deliveries,
- * heartbeat "PING" (answered "PONG" here) and, before it closes a connection for a fault, {"error":..,"reason":..}.
- * The client reconnects with exponential backoff and jitter and subscribes again to its topics after a reconnect.
- * Guide: docs/janus-js.md.
+ * every command in order (matched here first in, first out: "ACK", or on an opted-in connection the frames of
+ * docs/sessions.md), sends deliveries, heartbeat "PING" (answered "PONG" here) and, before it closes a connection for
+ * a fault, {"error":..,"reason":..}. The client reconnects with exponential backoff and jitter. By default it opts in
+ * to sessions ("hello"): it tracks each topic's position, resumes its session after a reconnect (or subscribes again
+ * from its last positions) and says what could not be recovered ("resumed" event). Guide: docs/janus-js.md.
  */
 (function (global) {
   "use strict";
 
-  const VERSION = "1.0.0";
+  const VERSION = "1.1.0";
 
   // Loaded twice (a classic <script> and an import of janus.mjs on one page): keep the first, so classes stay one.
   if (global.Janus && global.Janus.version === VERSION) {
@@ -38,7 +39,18 @@
    *   minDelay when it drops; one that failed sooner (e.g. closed for a fault right after the greeting) keeps growing.
    * @property {number} [idleTimeout=0] Drop and reconnect when nothing arrived for this long (ms); 0 turns it off.
    *   Janus sends PING after Janus:Heartbeat:Interval (30 s) of silence, so use more than twice that.
+   * @property {boolean} [resume=true] Opt in to sessions (docs/sessions.md): positions on every message, a session
+   *   the server keeps for a grace period after a drop, resumed on reconnect, and subscribe-from-position. false keeps
+   *   the original protocol (a new session and plain subscribes after every reconnect, nothing replayed). A server
+   *   that does not know sessions (unknown_action) is spoken to in the original protocol from then on.
    * @property {typeof WebSocket} [WebSocket] The WebSocket class to use (default: the global one).
+   */
+
+  /**
+   * A topic position: "everything up to and including offset, in this epoch" (docs/sessions.md).
+   * @typedef {object} JanusPosition
+   * @property {number} offset
+   * @property {string} epoch
    */
 
   /**
@@ -52,6 +64,8 @@
    * @property {number} sentAt The publish time, unix milliseconds (with fractions).
    * @property {number} receivedAt When this page parsed it, unix milliseconds (with fractions).
    * @property {number} latency receivedAt - sentAt in ms (meaningful when both clocks agree, e.g. on one machine).
+   * @property {?number} offset Its position in the topic (opted-in connections; null otherwise).
+   * @property {?string} epoch The epoch of that offset (opted-in connections; null otherwise).
    */
 
   /** An error of the client or of the server; `code` is Janus's stable error code, e.g. "publish_forbidden". */
@@ -133,16 +147,30 @@
     jitter: 0.5,
     stableAfter: 5000,
     idleTimeout: 0,
+    resume: true,
   });
 
+  function isPosition(value) {
+    return value !== null && typeof value === "object" && Number.isSafeInteger(value.offset) && value.offset >= 0 &&
+      typeof value.epoch === "string";
+  }
+
+  function position(value) {
+    return { offset: value.offset, epoch: value.epoch };
+  }
+
   /**
-   * A connection to Janus over WebSocket that stays connected: it reconnects with backoff and subscribes again to
-   * its topics. Commands are acknowledged in the order they were sent; each returns a promise settled by its ACK.
+   * A connection to Janus over WebSocket that stays connected: it reconnects with backoff and resumes its session
+   * (or subscribes again to its topics). Commands are answered in the order they were sent; each returns a promise
+   * settled by its answer.
    *
    * Events (listen with {@link JanusClient#on}, which passes `event.detail`, or with addEventListener):
    * - "state": `{state, previous}`; states are "idle", "connecting", "open", "reconnecting", "closed".
    * - "open": `{token, timestamp, reconnected}` once the server greeted (topics are being subscribed again).
-   * - "resubscribed": `{topics}` after a reconnect, once every topic was subscribed again (ACKed).
+   * - "resumed": `{resumed, recovered, reason, topics}` after a reconnect of an opted-in client, once every topic is
+   *   back: whether the session was taken over (else `reason`: "expired", "overflowed"; topics were subscribed again
+   *   from their positions), whether nothing was missed on any topic, and per topic `{recovered, offset, epoch}`.
+   * - "resubscribed": `{topics}` after a reconnect, once every topic is back (resumed, or subscribed again).
    * - "message": a {@link JanusMessage}, for every delivery (before the topic's handlers run).
    * - "error": `{code, reason}` the server's error message; the server closes the connection right after.
    * - "close": `{code, reason, wasClean, error, reconnect, delay}`: the WebSocket close code and reason (1006
@@ -158,7 +186,7 @@
     #socket = null;
     #state = "idle";
     #token = null;
-    /** @type {Map<string, {topic: string, handlers: Set<Function>, confirmed: boolean, waiters: Array<{resolve: Function, reject: Function}>}>} */
+    /** @type {Map<string, {topic: string, handlers: Set<Function>, confirmed: boolean, position: ?JanusPosition, waiters: Array<{resolve: Function, reject: Function}>}>} */
     #topics = new Map();
     /** Commands sent and not yet acknowledged, oldest first: the next ACK belongs to #pending[0]. */
     #pending = [];
@@ -171,6 +199,24 @@
     #lastReceived = 0;
     #everOpened = false;
     #serverError = null;
+    /** This connection sent hello or resume: answers and deliveries follow docs/sessions.md. */
+    #optedIn = false;
+    /** The server answered hello with unknown_action: speak the original protocol to it from now on. */
+    #sessionsUnsupported = false;
+    /** The server's hello answer says it keeps sessions for a resume. */
+    #serverResumes = true;
+    /** The token of the opted-in session the server may be keeping for us, or null. */
+    #resumeToken = null;
+    /** Bringing the topics back after a reconnect: {reconnected, resumed, reason, left, topics}. */
+    #restore = null;
+    /** Topics unsubscribed while a kept session may still hold them: unsubscribed after a resume. */
+    #dropped = new Set();
+    /** A page that goes away ends its session rather than leaving it to wait for a resume that cannot come. */
+    #onPageHide = (event) => {
+      if (!event.persisted && this.#state !== "idle" && this.#state !== "closed") {
+        this.close(1000, "page_hidden");
+      }
+    };
 
     /** @param {JanusOptions} [options] */
     constructor(options = {}) {
@@ -202,8 +248,33 @@
     get topics() { return Array.from(this.#topics.keys()); }
 
     /**
+     * The last position of each topic that has one (opted in): what the page has received, as `{offset, epoch}`. Save
+     * it to pass as `since` to subscribe() on a later page.
+     * @type {Object<string, JanusPosition>}
+     */
+    get positions() {
+      const positions = {};
+      for (const entry of this.#topics.values()) {
+        if (entry.position) {
+          positions[entry.topic] = position(entry.position);
+        }
+      }
+
+      return positions;
+    }
+
+    /** Whether the open connection opted in to sessions (hello or resume sent). @type {boolean} */
+    get resumable() { return this.#connected && this.#optedIn; }
+
+    /**
+     * Greeted and not yet closed. Not the same as state "open": "close" listeners run while the state still says
+     * "open" and the socket is already gone, and what they do must wait for the next connection.
+     */
+    get #connected() { return this.#state === "open" && this.#socket !== null; }
+
+    /**
      * Listens to an event; the listener receives the event's detail.
-     * @param {string} type "state", "open", "resubscribed", "message", "error", "close" or "ping".
+     * @param {string} type "state", "open", "resumed", "resubscribed", "message", "error", "close" or "ping".
      * @param {(detail: any) => void} listener
      * @returns {() => void} Call it to stop listening.
      */
@@ -225,6 +296,10 @@
 
       const promise = new Promise((resolve, reject) => this.#connectWaiters.push({ resolve, reject }));
       if (this.#state === "idle" || this.#state === "closed") {
+        if (typeof global.addEventListener === "function") {
+          global.addEventListener("pagehide", this.#onPageHide);
+        }
+
         this.#attempt = 0;
         this.#openSocket();
       }
@@ -233,17 +308,29 @@
     }
 
     /**
-     * Closes the connection for good (until connect() is called again). Subscriptions are kept and made again by
-     * the next connect(). Promises still waiting (publishes, subscribes, connect) are rejected.
+     * Closes the connection for good (until connect() is called again). An opted-in connection says "bye" first, so
+     * the server ends the session at once instead of keeping it for a resume. Called by itself when the page goes
+     * away (pagehide, unless into the back/forward cache). Subscriptions (and their positions) are
+     * kept and made again by the next connect(). Promises still waiting (publishes, subscribes, connect) are rejected.
      * @param {number} [code=1000] A WebSocket close code: 1000 or 3000-4999.
      * @param {string} [reason=""]
      */
     close(code = 1000, reason = "") {
       this.#clearTimers();
+      if (typeof global.removeEventListener === "function") {
+        global.removeEventListener("pagehide", this.#onPageHide);
+      }
+
       const socket = this.#socket;
+      this.#resumeToken = null;
+      this.#dropped.clear();
       if (socket) {
         this.#detach(socket);
         try {
+          if (this.#optedIn && socket.readyState === 1) {
+            socket.send(JSON.stringify({ action: "bye" }));
+          }
+
           socket.close(code, reason);
         } catch (error) {
           report(error);
@@ -259,10 +346,15 @@
      * Subscribes to a topic. Several handlers may share one topic (one subscription on the server).
      * @param {string} topic A non-empty topic name.
      * @param {(message: JanusMessage) => void} handler Called for every message delivered on the topic.
-     * @returns {Promise<void>} Resolves when the server acknowledged the subscription: from then on every publish
-     *   to the topic reaches this client. When offline, it resolves after the next connection subscribed.
+     * @param {{since?: JanusPosition}} [options] `since`: a position this page (or an earlier one) reached; an
+     *   opted-in client then receives what was published after it from the topic's history first. Only for a topic
+     *   this client does not hold yet.
+     * @returns {Promise<{topic: string, offset: ?number, epoch: ?string, recovered: boolean}>} Resolves when the
+     *   server acknowledged the subscription: from then on every publish to the topic reaches this client. Opted in,
+     *   with the topic's position and whether everything after `since` follows (`recovered`; true without `since`).
+     *   When offline, it resolves after the next connection subscribed.
      */
-    subscribe(topic, handler) {
+    subscribe(topic, handler, options) {
       if (typeof topic !== "string" || topic.length === 0) {
         return Promise.reject(new TypeError("topic must be a non-empty string"));
       }
@@ -271,17 +363,24 @@
         return Promise.reject(new TypeError("handler must be a function"));
       }
 
+      const since = options && options.since !== undefined ? options.since : null;
+      if (since !== null && !isPosition(since)) {
+        return Promise.reject(new TypeError("since must be a position {offset, epoch}"));
+      }
+
       let entry = this.#topics.get(topic);
       if (entry) {
         entry.handlers.add(handler);
         if (entry.confirmed) {
-          return Promise.resolve();
+          return Promise.resolve(this.#subscription(entry, null, true));
         }
       } else {
-        entry = { topic, handlers: new Set([handler]), confirmed: false, waiters: [] };
+        entry = { topic, handlers: new Set([handler]), confirmed: false, position: since ? position(since) : null, waiters: [] };
         this.#topics.set(topic, entry);
-        if (this.#state === "open") {
-          this.#sendSubscribe(entry, null);
+        this.#dropped.delete(topic);
+        if (this.#connected && (this.#restore === null || this.#restore.resumed !== null)) {
+          // While a resume is in flight, the topic waits for its answer (resume must come before any subscribe).
+          this.#sendSubscribe(entry, false);
         }
       }
 
@@ -312,9 +411,19 @@
 
       this.#topics.delete(topic);
       entry.handlers.clear();
-      if (this.#state !== "open") {
+      const resuming = this.#restore !== null && this.#restore.resumed === null;
+      if (this.#resumeToken !== null && (!this.#connected || resuming)) {
+        this.#dropped.add(topic);
+      }
+
+      if (!this.#connected) {
         // Nothing on the server to undo; a subscribe that was waiting for a connection never happens.
         this.#settleWaiters(entry, new JanusError("unsubscribed", "unsubscribed from " + topic + " before it was subscribed"));
+        return Promise.resolve();
+      }
+
+      if (resuming) {
+        // A resume is in flight: the topic is unsubscribed after its answer.
         return Promise.resolve();
       }
 
@@ -337,7 +446,7 @@
         return Promise.reject(new TypeError("topic must be a non-empty string"));
       }
 
-      if (this.#state !== "open") {
+      if (!this.#connected) {
         return Promise.reject(new JanusError("not_connected", "not connected (state " + this.#state + ")"));
       }
 
@@ -353,6 +462,8 @@
     #openSocket() {
       this.#clearTimers();
       this.#serverError = null;
+      this.#optedIn = false;
+      this.#restore = null;
       this.#setState("connecting");
       let socket;
       try {
@@ -391,7 +502,7 @@
     #receive(text) {
       this.#lastReceived = Date.now();
       if (text === "ACK") {
-        this.#acknowledge();
+        this.#answered("ack", null);
         return;
       }
 
@@ -419,11 +530,32 @@
 
       if (message.error !== undefined) {
         this.#serverError = { code: String(message.error), reason: String(message.reason || "") };
+        this.#serverRefused(this.#serverError.code);
         this.#emit("error", this.#serverError);
       } else if (message.token !== undefined) {
         this.#greeted(message);
       } else if (message.topic !== undefined) {
         this.#deliver(message);
+      } else if (message.subscribed !== undefined) {
+        this.#answered("subscribed", message);
+      } else if (message.hello !== undefined) {
+        this.#answered("hello", message);
+      } else if (message.resumed !== undefined) {
+        this.#answered("resume", message);
+      }
+    }
+
+    /** What an error the server closes with means for the session (the close that follows reconnects as usual). */
+    #serverRefused(code) {
+      const head = this.#pendingHead < this.#pending.length ? this.#pending[this.#pendingHead] : null;
+      if (code === "unknown_action" && head && (head.kind === "hello" || head.kind === "resume")) {
+        // A Janus from before sessions: the next connection speaks the original protocol.
+        this.#sessionsUnsupported = true;
+        this.#resumeToken = null;
+      } else if (code === "invalid_resume" || code === "session_taken") {
+        // The session is not ours to resume (another connection took it, or the server refused the token): the
+        // next connection starts a fresh one and subscribes from its positions.
+        this.#resumeToken = null;
       }
     }
 
@@ -434,11 +566,51 @@
       this.#openedAt = Date.now();
       this.#setState("open");
 
-      // Subscribe again, in the order topics were first subscribed; the last ACK completes "resubscribed".
       const topics = Array.from(this.#topics.values());
-      for (let i = 0; i < topics.length; i++) {
-        topics[i].confirmed = false;
-        this.#sendSubscribe(topics[i], reconnected && i === topics.length - 1 ? topics.map((t) => t.topic) : null);
+      for (const entry of topics) {
+        entry.confirmed = false;
+      }
+
+      // Bring the topics back, in the order they were first subscribed; "resumed" / "resubscribed" when all are.
+      this.#restore = topics.length > 0 ? { reconnected, resumed: null, reason: null, left: 0, topics: {} } : null;
+      for (const entry of topics) {
+        // Reported in this order, once each topic's answer is in.
+        this.#restore.topics[entry.topic] = null;
+      }
+
+      if (!this.#options.resume || this.#sessionsUnsupported) {
+        if (this.#restore !== null) {
+          this.#restore.resumed = false;
+        }
+
+        for (const entry of topics) {
+          this.#sendSubscribe(entry, true);
+        }
+      } else if (this.#resumeToken !== null && this.#restore !== null && this.#serverResumes) {
+        // Take the old session over; nothing else is sent until its answer says what is left to do.
+        const positions = {};
+        for (const entry of topics) {
+          if (entry.position) {
+            positions[entry.topic] = position(entry.position);
+          }
+        }
+
+        this.#optedIn = true;
+        this.#socket.send(JSON.stringify({ action: "resume", data: this.#resumeToken, positions }));
+        this.#pending.push({ kind: "resume" });
+      } else {
+        this.#optedIn = true;
+        this.#socket.send(JSON.stringify({ action: "hello" }));
+        this.#pending.push({ kind: "hello" });
+        // From here the server keeps this session for a resume if the connection drops (unless hello says otherwise).
+        this.#resumeToken = this.#token;
+        if (this.#restore !== null) {
+          this.#restore.resumed = false;
+        }
+
+        for (const entry of topics) {
+          this.#sendSubscribe(entry, true);
+        }
       }
 
       if (this.#options.idleTimeout > 0) {
@@ -473,6 +645,7 @@
       const error = this.#serverError;
       this.#serverError = null;
       this.#token = null;
+      this.#restore = null;
       this.#failPending(error);
 
       let delay = null;
@@ -537,9 +710,22 @@
 
     // ---- commands and acknowledgements ----
 
-    #sendSubscribe(entry, resubscribed) {
-      this.#socket.send(JSON.stringify({ action: "subscribe", data: entry.topic }));
-      this.#pending.push({ kind: "subscribe", entry, resubscribed });
+    /** Subscribes to entry's topic (from its position when there is one); `restoring` counts it in #restore. */
+    #sendSubscribe(entry, restoring) {
+      const command = { action: "subscribe", data: entry.topic };
+      let since = null;
+      if (this.#optedIn && entry.position) {
+        since = position(entry.position);
+        command.since = since;
+      }
+
+      this.#socket.send(JSON.stringify(command));
+      restoring = restoring && this.#restore !== null;
+      if (restoring) {
+        this.#restore.left++;
+      }
+
+      this.#pending.push({ kind: "subscribe", entry, since, restoring, hadPosition: entry.position !== null });
     }
 
     #command(text, kind) {
@@ -549,30 +735,166 @@
       });
     }
 
-    #acknowledge() {
-      if (this.#pendingHead >= this.#pending.length) {
-        this.#emit("error", { code: "unexpected_ack", reason: "an ACK arrived with no command waiting for it" });
+    /**
+     * Settles the oldest command waiting for an answer. The server answers commands in the order they came, each with
+     * one frame: "ACK", or on an opted-in connection {"hello"}, {"resumed"} and {"subscribed"} for those commands.
+     * @param {"ack"|"subscribed"|"hello"|"resume"} kind
+     * @param {?object} message The answer's JSON (null for ACK).
+     */
+    #answered(kind, message) {
+      const command = this.#pendingHead < this.#pending.length ? this.#pending[this.#pendingHead] : null;
+      const expected = command === null ? false
+        : command.kind === "subscribe" ? kind === "ack" || kind === "subscribed"
+          : command.kind === "hello" || command.kind === "resume" ? kind === command.kind
+            : kind === "ack";
+      if (!expected) {
+        const what = kind === "ack" ? "an ACK" : "a " + JSON.stringify(kind) + " answer";
+        this.#emit("error", {
+          code: kind === "ack" ? "unexpected_ack" : "unexpected_answer",
+          reason: what + " arrived " + (command ? "while a " + command.kind + " waited for its answer" : "with no command waiting for it"),
+        });
         return;
       }
 
-      const command = this.#pending[this.#pendingHead];
       this.#pending[this.#pendingHead++] = undefined;
       if (this.#pendingHead > 64 && this.#pendingHead * 2 > this.#pending.length) {
-        // Compact now and then rather than shift() on every ACK.
+        // Compact now and then rather than shift() on every answer.
         this.#pending = this.#pending.slice(this.#pendingHead);
         this.#pendingHead = 0;
       }
 
-      if (command.kind === "subscribe") {
-        const entry = command.entry;
-        entry.confirmed = true;
-        this.#settleWaiters(entry, null);
-        if (command.resubscribed) {
-          this.#emit("resubscribed", { topics: command.resubscribed });
+      switch (command.kind) {
+        case "subscribe":
+          this.#subscribed(command, message);
+          break;
+        case "hello":
+          this.#helloAnswered(message.hello);
+          break;
+        case "resume":
+          this.#resumeAnswered(message);
+          break;
+        default:
+          command.resolve();
+          break;
+      }
+    }
+
+    #subscribed(command, answer) {
+      const entry = command.entry;
+      // An ACK (the original protocol) replays nothing: a position the page had is not caught up from.
+      let recovered = answer !== null || !command.hadPosition;
+      let current = null;
+      if (answer !== null) {
+        current = isPosition(answer) ? position(answer) : null;
+        if (command.since !== null) {
+          recovered = answer.recovered === true;
+        }
+
+        // Recovered: the history from `since` on follows and moves the position as it arrives. Otherwise live
+        // messages start after the answer's position.
+        if (current !== null && (command.since === null || !recovered)) {
+          entry.position = current;
+        }
+      }
+
+      // Settled even when unsubscribe() came meanwhile: the server did subscribe, and its ACK came first.
+      entry.confirmed = true;
+      this.#settleWaiters(entry, null, this.#subscription(entry, current, recovered));
+
+      if (command.restoring && this.#restore !== null) {
+        this.#restore.topics[entry.topic] = { recovered, offset: current ? current.offset : null, epoch: current ? current.epoch : null };
+        this.#restore.left--;
+        this.#restoreProgress();
+      }
+    }
+
+    #subscription(entry, current, recovered) {
+      const at = current || entry.position;
+      return { topic: entry.topic, offset: at ? at.offset : null, epoch: at ? at.epoch : null, recovered };
+    }
+
+    #helloAnswered(hello) {
+      // A server may offer positions without keeping sessions for a resume.
+      this.#serverResumes = !(hello && typeof hello === "object" && hello.resume === false);
+      if (!this.#serverResumes) {
+        this.#resumeToken = null;
+      }
+    }
+
+    #resumeAnswered(answer) {
+      const restore = this.#restore;
+      const topics = answer.topics !== null && typeof answer.topics === "object" ? answer.topics : {};
+      if (answer.resumed === true) {
+        // This connection now carries the old session, its token and its subscriptions.
+        this.#token = this.#resumeToken;
+        restore.resumed = true;
+        for (const entry of this.#topics.values()) {
+          const state = topics[entry.topic];
+          if (entry.position && state !== null && typeof state === "object") {
+            // Queued and history messages follow and move the position; one not recovered keeps its old position
+            // until they do, so a second drop meanwhile reports the gap again rather than hiding it.
+            entry.confirmed = true;
+            const recovered = state.recovered === true;
+            const current = isPosition(state) ? position(state) : null;
+            restore.topics[entry.topic] = { recovered, offset: current ? current.offset : null, epoch: current ? current.epoch : null };
+            this.#settleWaiters(entry, null, this.#subscription(entry, current, recovered));
+          } else {
+            // Subscribed after the drop, or never confirmed: the session may not hold it.
+            this.#sendSubscribe(entry, true);
+          }
+        }
+
+        const dropped = new Set([...this.#dropped, ...Object.keys(topics)]);
+        this.#dropped.clear();
+        for (const topic of dropped) {
+          if (!this.#topics.has(topic)) {
+            // Unsubscribed while the connection was down: the session still holds it.
+            this.#socket.send(JSON.stringify({ action: "unsubscribe", data: topic }));
+            this.#pending.push({ kind: "unsubscribe", resolve() {}, reject() {} });
+          }
         }
       } else {
-        command.resolve();
+        // The session is gone (expired, overflowed): this connection keeps the fresh, opted-in session of its
+        // greeting; every topic is subscribed again from its position, and each answer says what was recovered.
+        this.#resumeToken = this.#token;
+        this.#dropped.clear();
+        restore.resumed = false;
+        restore.reason = typeof answer.reason === "string" ? answer.reason : null;
+        for (const entry of this.#topics.values()) {
+          this.#sendSubscribe(entry, true);
+        }
       }
+
+      this.#restoreProgress();
+    }
+
+    /** Once every topic of a reconnect is back: "resumed" (opted in) and "resubscribed". */
+    #restoreProgress() {
+      const restore = this.#restore;
+      if (restore === null || restore.resumed === null || restore.left > 0) {
+        return;
+      }
+
+      this.#restore = null;
+      if (!restore.reconnected) {
+        return;
+      }
+
+      const topics = {};
+      let recovered = true;
+      for (const topic of Object.keys(restore.topics)) {
+        const state = restore.topics[topic];
+        if (state !== null) {
+          topics[topic] = state;
+          recovered = recovered && state.recovered;
+        }
+      }
+
+      if (this.#optedIn) {
+        this.#emit("resumed", { resumed: restore.resumed, recovered, reason: restore.reason, topics });
+      }
+
+      this.#emit("resubscribed", { topics: Object.keys(topics) });
     }
 
     #failPending(serverError) {
@@ -583,8 +905,11 @@
         if (command.kind === "subscribe") {
           // Still wanted: subscribed again on the next connection (or rejected by #closed when there is none).
           command.entry.confirmed = false;
+        } else if (command.kind === "hello" || command.kind === "resume") {
+          // Sent again by the next connection.
         } else if (command.kind === "unsubscribe") {
-          // The session is gone and its subscriptions with it: the unsubscribe has happened.
+          // Its handlers are gone; the session's subscription ended with it, or a resume answer will show it is
+          // still there and unsubscribe it then.
           command.resolve();
         } else {
           command.reject(serverError
@@ -598,13 +923,13 @@
       }
     }
 
-    #settleWaiters(entry, error) {
+    #settleWaiters(entry, error, value) {
       const waiters = entry.waiters.splice(0);
       for (const waiter of waiters) {
         if (error) {
           waiter.reject(error);
         } else {
-          waiter.resolve();
+          waiter.resolve(value);
         }
       }
     }
@@ -623,9 +948,20 @@
         sentAt,
         receivedAt,
         latency: receivedAt - sentAt,
+        offset: null,
+        epoch: null,
       };
-      this.#emit("message", message);
       const entry = this.#topics.get(raw.topic);
+      if (isPosition(raw)) {
+        message.offset = raw.offset;
+        message.epoch = raw.epoch;
+        if (entry) {
+          // What a resume or a subscribe from a position starts after.
+          entry.position = position(raw);
+        }
+      }
+
+      this.#emit("message", message);
       if (!entry) {
         return;
       }

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace Janus.Dashboard.Tests.JanusJs;
 
@@ -20,7 +21,7 @@ namespace Janus.Dashboard.Tests.JanusJs;
 /// <c>/janus.js</c> as a classic script.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class JanusJsTests
+public sealed partial class JanusJsTests
 {
     /// <summary>Records everything a client reports into window.log, and every delivery into window.received.</summary>
     private const string Harness = """
@@ -30,7 +31,7 @@ public sealed class JanusJsTests
           window.log = [];
           window.received = [];
           window.track = (client) => {
-            for (const type of ["state", "open", "resubscribed", "error", "close", "ping"]) {
+            for (const type of ["state", "open", "resumed", "resubscribed", "error", "close", "ping"]) {
               client.on(type, (detail) => window.log.push({ type, detail }));
             }
             return client;
@@ -43,8 +44,13 @@ public sealed class JanusJsTests
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly BrowserFixture _browser;
+    private readonly ITestOutputHelper _output;
 
-    public JanusJsTests(BrowserFixture browser) => _browser = browser;
+    public JanusJsTests(BrowserFixture browser, ITestOutputHelper output)
+    {
+        _browser = browser;
+        _output = output;
+    }
 
     private const string HarnessPath = "/janus-js-test.html";
 
@@ -62,7 +68,17 @@ public sealed class JanusJsTests
 
     private static async Task WaitForAsync(IPage page, string condition)
     {
-        IJSHandle handle = await page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = (float)BrowserFixture.Timeout.TotalMilliseconds });
+        IJSHandle handle;
+        try
+        {
+            handle = await page.WaitForFunctionAsync(condition, null, new PageWaitForFunctionOptions { Timeout = (float)BrowserFixture.Timeout.TotalMilliseconds });
+        }
+        catch (TimeoutException)
+        {
+            string log = await page.EvaluateAsync<string>("() => JSON.stringify(window.log ?? null)").WaitAsync(BrowserFixture.Timeout);
+            throw new TimeoutException($"The page did not meet {condition} within {BrowserFixture.Timeout}; its event log: {log}");
+        }
+
         await handle.DisposeAsync();
     }
 
@@ -112,17 +128,20 @@ public sealed class JanusJsTests
         return connections;
     }
 
-    [Fact]
-    public async Task Acks_settle_commands_first_in_first_out_and_each_means_the_command_was_carried_out()
+    /// <summary>Opted in (the default), subscribe is answered by a "subscribed" frame and the rest by ACK, in one queue.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Acks_settle_commands_first_in_first_out_and_each_means_the_command_was_carried_out(bool resume)
     {
         await using JanusTestServer server = await StartAsync();
         await using BrowserPage browserPage = await _browser.NewPageAsync();
         IPage page = await OpenHarnessAsync(browserPage, server.HttpBaseAddress);
 
         // Six commands sent back to back, none awaited before the next; ACKs and deliveries logged as they come.
-        JsonElement result = await EvalAsync<JsonElement>(page, """
+        JsonElement result = await EvalAsync<JsonElement>(page, $$"""
             async () => {
-              const client = track(new Janus.Client());
+              const client = track(new Janus.Client({ resume: {{(resume ? "true" : "false")}} }));
               await client.connect();
               const acks = [], all = [];
               const acked = (what) => () => { acks.push(what); all.push(what); };
@@ -134,7 +153,7 @@ public sealed class JanusJsTests
                 client.publish("b", "e", 2, "two").then(acked("publish b")),
                 client.publish("a", "e", 3, "three").then(acked("publish a")),
               ]);
-              return { acks, all, token: client.token, topics: client.topics, state: client.state };
+              return { acks, all, token: client.token, topics: client.topics, state: client.state, resumable: client.resumable, positions: JSON.stringify(client.positions) };
             }
             """);
 
@@ -151,12 +170,26 @@ public sealed class JanusJsTests
         Assert.Matches("^[0-9a-f]{32}$", result.GetProperty("token").GetString());
         Assert.Equal(["a"], Strings(result.GetProperty("topics")));
         Assert.Equal("open", result.GetProperty("state").GetString());
+        Assert.Equal(resume, result.GetProperty("resumable").GetBoolean());
+
+        // Opted in, the client knows where it is in each topic: "a" had two messages since the page subscribed.
+        using JsonDocument document = JsonDocument.Parse(result.GetProperty("positions").GetString()!);
+        JsonElement positions = document.RootElement;
+        if (resume)
+        {
+            Assert.Equal(2, positions.GetProperty("a").GetProperty("offset").GetInt64());
+            Assert.False(string.IsNullOrEmpty(positions.GetProperty("a").GetProperty("epoch").GetString()));
+        }
+        else
+        {
+            Assert.Empty(positions.EnumerateObject());
+        }
 
         // A subscribe made before connecting resolves once the connection subscribed; from then on a publish from
         // anywhere reaches the page.
-        await EvalAsync(page, """
+        await EvalAsync(page, $$"""
             async () => {
-              window.other = new Janus.Client();
+              window.other = new Janus.Client({ resume: {{(resume ? "true" : "false")}} });
               const subscribed = other.subscribe("from-http", (m) => received.push(m));
               await other.connect();
               await subscribed;
@@ -175,14 +208,14 @@ public sealed class JanusJsTests
     }
 
     [Fact]
-    public async Task A_dropped_connection_is_reported_then_reconnected_and_its_topics_subscribed_again()
+    public async Task Without_sessions_a_dropped_connection_is_reported_then_reconnected_and_its_topics_subscribed_again()
     {
         await using JanusTestServer server = await StartAsync();
         await using BrowserPage browserPage = await _browser.NewPageAsync();
         IPage page = await OpenHarnessAsync(browserPage, server.HttpBaseAddress);
         await EvalAsync(page, """
             async () => {
-              window.client = track(new Janus.Client({ minDelay: 50, maxDelay: 400 }));
+              window.client = track(new Janus.Client({ minDelay: 50, maxDelay: 400, resume: false }));
               await client.connect();
               await client.subscribe("r1", (m) => received.push("r1 " + m.data));
               await client.subscribe("r2", (m) => received.push("r2 " + m.data));
@@ -263,6 +296,14 @@ public sealed class JanusJsTests
 
         await using JanusTestServer second = await StartAsync(new Dictionary<string, string?> { ["Janus:Http:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await WaitForAsync(page, "() => count('resubscribed') === 1");
+
+        // The new server knows neither the session nor the topic's epoch: the client subscribed again from its
+        // position and tells the page that it cannot know what it missed.
+        JsonElement resumed = await EvalAsync<JsonElement>(page, "() => last('resumed')");
+        Assert.False(resumed.GetProperty("resumed").GetBoolean());
+        Assert.Equal("expired", resumed.GetProperty("reason").GetString());
+        Assert.False(resumed.GetProperty("recovered").GetBoolean());
+        Assert.False(resumed.GetProperty("topics").GetProperty("survives").GetProperty("recovered").GetBoolean());
         await PublishOverHttpAsync(second.HttpBaseAddress, "survives", "after restart");
         await WaitForAsync(page, "() => received.length === 1 && received[0] === 'after restart'");
     }

@@ -34,7 +34,9 @@ export class WatchPanel {
 
     // A key in the page's address (/?key=...) lets a page opened from an untrusted network publish.
     const key = new URLSearchParams(location.search).get("key") || undefined;
-    this.client = new JanusClient({ key, minDelay: 500, maxDelay: 10000 });
+    // The original protocol (no session kept after the tab goes): a dashboard shows what arrives now, and is closed
+    // far more often than it loses its network.
+    this.client = new JanusClient({ key, minDelay: 500, maxDelay: 10000, resume: false });
     this.client.on("state", () => this.renderState());
     this.client.on("open", () => this.renderState());
     this.client.on("close", (close) => {
