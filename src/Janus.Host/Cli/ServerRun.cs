@@ -94,6 +94,10 @@ internal sealed partial class ServerRun(string[] configurationArgs, FileInfo? co
             return (null, await FailAsync(ExitCodes.Configuration, [ex.InnerException is null ? ex.Message : $"{ex.Message} {ex.InnerException.Message}"]));
         }
 
+        // Started by systemd (deploy/janus.service): tell it when the ports are bound and the server is ready
+        // (Type=notify), and that it is stopping; log in the journal's format. Does nothing elsewhere.
+        builder.Services.AddSystemd();
+
         // Kestrel's "Now listening on: http://…" (this category) would call the TCP protocol port HTTP: Janus logs
         // what each port speaks instead. And the host's own "Hosting failed to start" would print a failure to bind
         // twice, with a stack trace: RunAsync reports it in one line.
