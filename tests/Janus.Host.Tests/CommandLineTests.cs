@@ -90,6 +90,30 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Regression_an_empty_list_in_a_settings_file_is_not_a_value_on_a_section()
+    {
+        // deploy/appsettings.json has "ApiKeys": [], which the JSON provider turns into Janus:Security:ApiKeys = "".
+        string file = Path.Combine(Directory.CreateTempSubdirectory("janus-cli-").FullName, "janus.json");
+        await File.WriteAllTextAsync(file, """{ "Janus": { "Security": { "ApiKeys": [] }, "Cluster": { } } }""");
+
+        (int exitCode, string[] output, string[] error) = await JanusProcess.RunAsync("--check", "--config", file);
+
+        Assert.True(exitCode == 0, string.Join('\n', error));
+        Assert.Equal(["janus: the configuration is good."], output);
+    }
+
+    [Fact]
+    public async Task The_sample_production_settings_are_good()
+    {
+        string sample = Path.Combine(RepositoryRoot(), "deploy", "appsettings.json");
+
+        (int exitCode, string[] output, string[] error) = await JanusProcess.RunAsync("--check", "--config", sample);
+
+        Assert.True(exitCode == 0, string.Join('\n', error));
+        Assert.Equal(["janus: the configuration is good."], output);
+    }
+
+    [Fact]
     public async Task A_list_setting_takes_any_index()
     {
         (int exitCode, string[] output, string[] error) = await JanusProcess.RunAsync("--check", "--Janus:Security:ApiKeys:0=0123456789abcdef0123", "--Janus:Security:ApiKeys:1=fedcba98765432100123");
@@ -170,5 +194,18 @@ public sealed class CommandLineTests
 
         Assert.True(exitCode == 0, string.Join('\n', error));
         Assert.Equal(["janus: the configuration is good."], output);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Janus.slnx")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("Janus.slnx not found above " + AppContext.BaseDirectory);
     }
 }

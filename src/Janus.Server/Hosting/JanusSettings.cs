@@ -17,6 +17,7 @@ public sealed class JanusSettings
 {
     private readonly List<JanusSetting> _settings = [];
     private readonly HashSet<string> _sections = new(StringComparer.OrdinalIgnoreCase);
+    private string _root = JanusOptions.SectionName;
 
     private JanusSettings()
     {
@@ -82,9 +83,10 @@ public sealed class JanusSettings
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var problems = new List<string>();
-        foreach ((string key, string? value) in configuration.GetSection(JanusOptions.SectionName).AsEnumerable())
+        foreach ((string key, string? value) in configuration.GetSection(_root).AsEnumerable())
         {
-            if (value is null)
+            // An empty array or object in JSON ("ApiKeys": []) leaves its section with an empty value: nothing set.
+            if (value is null || (value.Length == 0 && IsSection(key)))
             {
                 continue;
             }
@@ -94,7 +96,7 @@ public sealed class JanusSettings
             JanusSetting? setting = Find(key);
             if (setting is null)
             {
-                if (string.Equals(key, JanusOptions.SectionName, StringComparison.OrdinalIgnoreCase) || IsSection(key))
+                if (string.Equals(key, _root, StringComparison.OrdinalIgnoreCase) || IsSection(key))
                 {
                     problems.Add($"{key} is a section, not a setting (got '{value}'{from}): set one of its keys, e.g. {FirstUnder(key)}.");
                 }
@@ -164,11 +166,15 @@ public sealed class JanusSettings
         };
     }
 
-    private static JanusSettings Create()
+    private static JanusSettings Create() => For(JanusOptions.SectionName, typeof(JanusOptions), new JanusOptions());
+
+    /// <summary>The settings of any options class under <paramref name="section"/> (tests use their own).</summary>
+    internal static JanusSettings For(string section, Type type, object defaults)
     {
         var settings = new JanusSettings();
-        settings._sections.Add(JanusOptions.SectionName);
-        settings.Walk(JanusOptions.SectionName, typeof(JanusOptions), new JanusOptions());
+        settings._root = section;
+        settings._sections.Add(section);
+        settings.Walk(section, type, defaults);
         return settings;
     }
 
