@@ -1,9 +1,9 @@
 using System.Collections;
+using Janus.Server.Hosting;
 using Microsoft.Extensions.Configuration.CommandLine;
 using Microsoft.Extensions.Configuration.EnvironmentVariables;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
-using Janus.Server.Hosting;
 
 namespace Janus.Host.Cli;
 
