@@ -1,7 +1,12 @@
-using Janus.Server.Hosting;
+using Janus.Host.Cli;
 
-WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(args);
-builder.AddJanus(args);
-WebApplication app = builder.Build();
-app.MapJanus();
-await app.RunAsync();
+try
+{
+    return await JanusCommandLine.RunAsync(args, Console.Out, Console.Error);
+}
+catch (Exception ex)
+{
+    // The last resort: one line and exit code 1 rather than the runtime's stack trace and SIGABRT (134).
+    await Console.Error.WriteLineAsync($"janus: stopped by an unexpected error: {ex.GetType().Name}: {ex.Message}");
+    return ExitCodes.Runtime;
+}

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Janus.Server.Logging;
 using Janus.Server.Options;
 using Janus.Server.Transports.Epoll;
@@ -7,26 +9,37 @@ using Microsoft.Extensions.Options;
 
 namespace Janus.Server.Hosting;
 
-/// <summary>Logs where Janus listens once Kestrel has bound its ports.</summary>
+/// <summary>
+/// Logs, once Kestrel has bound its ports, what each port speaks (<c>janus-tcp://</c>, <c>http://</c>, <c>ws://…/ws</c>:
+/// Kestrel's own "Now listening on: http://…" would call the TCP protocol port HTTP), and warns when the open-file
+/// limit is below what <see cref="LimitsOptions.ExpectedConnections"/> needs.
+/// </summary>
 internal sealed class StartupLogService : IHostedService
 {
+    /// <summary>Descriptors that are not client connections: listeners, epoll and event fds, the runtime's own, Redis, logs.</summary>
+    internal const int ReservedFileDescriptors = 128;
+
     private readonly IHostApplicationLifetime _lifetime;
     private readonly JanusEndpoints _endpoints;
     private readonly ILogger<StartupLogService> _logger;
-    private readonly TcpTransport _transport;
+    private readonly JanusOptions _options;
     private CancellationTokenRegistration _registration;
 
     public StartupLogService(IHostApplicationLifetime lifetime, JanusEndpoints endpoints, IOptions<JanusOptions> options, ILogger<StartupLogService> logger)
     {
         _lifetime = lifetime;
         _endpoints = endpoints;
-        _transport = options.Value.Tcp.Transport;
+        _options = options.Value;
         _logger = logger;
     }
 
+    /// <summary>The informational version (<c>1.0.0+&lt;commit&gt;</c> when built from git).</summary>
+    internal static string Version =>
+        (Assembly.GetEntryAssembly() ?? typeof(StartupLogService).Assembly).GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _registration = _lifetime.ApplicationStarted.Register(static state => ((StartupLogService)state!).LogEndpoints(), this);
+        _registration = _lifetime.ApplicationStarted.Register(static state => ((StartupLogService)state!).LogStarted(), this);
         return Task.CompletedTask;
     }
 
@@ -36,20 +49,40 @@ internal sealed class StartupLogService : IHostedService
         return Task.CompletedTask;
     }
 
-    private void LogEndpoints()
+    private void LogStarted()
     {
         if (_endpoints.Tcp is { } tcp)
         {
-            Log.TcpListening(_logger, tcp);
-            if (_transport == TcpTransport.Epoll && tcp is not EpollEndPoint)
+            Log.TcpListening(_logger, "janus-tcp://" + tcp);
+            if (_options.Tcp.Transport == TcpTransport.Epoll && tcp is not EpollEndPoint)
             {
                 Log.EpollUnavailable(_logger);
             }
         }
 
+        if (_endpoints.FlashPolicy is { } flash)
+        {
+            Log.FlashPolicyListening(_logger, "flash-policy://" + flash);
+        }
+
         if (_endpoints.Http is { } http)
         {
-            Log.HttpListening(_logger, http);
+            Log.HttpListening(_logger, "http://" + http, "ws://" + http + "/ws");
         }
+
+        (ulong Soft, ulong Hard)? limits = OpenFileLimit.Read();
+        string runtime = RuntimeFeature.IsDynamicCodeSupported ? $".NET {Environment.Version}" : $".NET {Environment.Version} native AOT";
+        Log.Started(_logger, Version, Environment.ProcessId, runtime, limits is { } l ? l.Soft.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown");
+        if (limits is { } known && NeedsMoreFiles(known.Soft, _options.Limits.ExpectedConnections, out long needed))
+        {
+            Log.OpenFileLimitLow(_logger, known.Soft, needed, _options.Limits.ExpectedConnections);
+        }
+    }
+
+    /// <summary>Whether <paramref name="softLimit"/> is below what <paramref name="expectedConnections"/> need.</summary>
+    internal static bool NeedsMoreFiles(ulong softLimit, int expectedConnections, out long needed)
+    {
+        needed = (long)expectedConnections + ReservedFileDescriptors;
+        return expectedConnections > 0 && softLimit < (ulong)needed;
     }
 }

@@ -9,11 +9,20 @@ namespace Janus.Server.Logging;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Janus TCP protocol listening on {EndPoint}")]
-    public static partial void TcpListening(ILogger logger, EndPoint endPoint);
+    [LoggerMessage(1, LogLevel.Information, "Janus TCP protocol (not HTTP) listening on {Url}")]
+    public static partial void TcpListening(ILogger logger, string url);
 
-    [LoggerMessage(2, LogLevel.Information, "Janus HTTP (WebSocket, API, metrics, dashboard) listening on {EndPoint}")]
-    public static partial void HttpListening(ILogger logger, EndPoint endPoint);
+    [LoggerMessage(2, LogLevel.Information, "HTTP listening on {Url}: WebSocket at {WebSocketUrl}, API, metrics, dashboard")]
+    public static partial void HttpListening(ILogger logger, string url, string webSocketUrl);
+
+    [LoggerMessage(3, LogLevel.Information, "Flash policy answers on {Url}")]
+    public static partial void FlashPolicyListening(ILogger logger, string url);
+
+    [LoggerMessage(4, LogLevel.Warning, "The open-file limit is {Limit}, below the {Needed} that Janus:Limits:ExpectedConnections ({Expected}) needs: connections past it are refused (raise LimitNOFILE in the service unit, or ulimit -n)")]
+    public static partial void OpenFileLimitLow(ILogger logger, ulong limit, long needed, int expected);
+
+    [LoggerMessage(5, LogLevel.Information, "Janus {Version} started (process {ProcessId}, {Runtime}, open-file limit {OpenFiles})")]
+    public static partial void Started(ILogger logger, string version, int processId, string runtime, string openFiles);
 
     [LoggerMessage(10, LogLevel.Debug, "Connection {SessionId} ({Transport}) from {RemoteEndPoint} opened")]
     public static partial void ConnectionOpened(ILogger logger, long sessionId, string transport, EndPoint? remoteEndPoint);

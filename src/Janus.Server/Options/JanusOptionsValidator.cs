@@ -31,6 +31,7 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
         Check(failures, limits.MaxQueueBytes >= 4096, $"Janus:Limits:MaxQueueBytes must be at least 4096 (got {limits.MaxQueueBytes}).");
         Check(failures, limits.MaxTopicLength is >= 1 and <= 4096, $"Janus:Limits:MaxTopicLength must be between 1 and 4096 characters (got {limits.MaxTopicLength}).");
         Check(failures, limits.MaxSubscriptionsPerConnection >= 1, $"Janus:Limits:MaxSubscriptionsPerConnection must be at least 1 (got {limits.MaxSubscriptionsPerConnection}).");
+        Check(failures, limits.ExpectedConnections >= 0, $"Janus:Limits:ExpectedConnections must not be negative (got {limits.ExpectedConnections}).");
         Check(failures, limits.CloseTimeout > TimeSpan.Zero, $"Janus:Limits:CloseTimeout must be positive (got {limits.CloseTimeout}).");
 
         Check(failures, options.Sessions.Grace >= TimeSpan.Zero && options.Sessions.Grace <= TimeSpan.FromDays(1), $"Janus:Sessions:Grace must be between 0 and 1 day (got {options.Sessions.Grace}).");

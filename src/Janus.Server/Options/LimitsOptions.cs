@@ -33,4 +33,11 @@ public sealed class LimitsOptions
     /// is aborted. Defaults to 5 s.
     /// </summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many connections this node is provisioned for. Not a cap: at start-up Janus warns when the process's
+    /// open-file limit (one descriptor per connection) is below this plus a reserve for listeners and the runtime.
+    /// Defaults to 10,000.
+    /// </summary>
+    public int ExpectedConnections { get; set; } = 10_000;
 }
