@@ -19,10 +19,15 @@ namespace Janus.Server.Cluster;
 public sealed class ClusterPublisher : Publisher
 {
     private readonly RedisCluster _cluster;
+    private readonly JanusMetrics _metrics;
 
     /// <summary>Creates a publisher that delivers locally and forwards through <paramref name="cluster"/>.</summary>
-    public ClusterPublisher(FanoutEngine engine, RedisCluster cluster)
-        : base(engine) => _cluster = cluster;
+    public ClusterPublisher(FanoutEngine engine, RedisCluster cluster, JanusMetrics metrics)
+        : base(engine)
+    {
+        _cluster = cluster;
+        _metrics = metrics;
+    }
 
     /// <inheritdoc />
     public override FanoutCounts Publish(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source)
@@ -62,6 +67,7 @@ public sealed class ClusterPublisher : Publisher
 
         message.Stamp(timestamp, 0, observer: null);
         message.Release();
+        _metrics.PublishFannedOut(source, default, 0);
 
         // The local subscribers it will reach when it comes back (an estimate: the fan-out has not happened yet).
         int subscribers = engine.Topics.TryGet(topic, out Topic? local) ? local.SubscriberCount : 0;

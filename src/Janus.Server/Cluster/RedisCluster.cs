@@ -375,12 +375,14 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
 
             // Numbered by Redis: every node fans it out from here, its origin included, so that every node's offsets
             // are Redis's and its order the channel's.
-            if (positioned.OriginInstance != _instance || !positioned.OriginNodeId.SequenceEqual(_nodeIdBytes))
+            // Its origin counted the publish when it accepted it.
+            bool own = positioned.OriginInstance == _instance && positioned.OriginNodeId.SequenceEqual(_nodeIdBytes);
+            if (!own)
             {
                 _metrics.ClusterMessageReceived();
             }
 
-            _engine.PublishAt(topic, OutboundMessage.RentForBody(positioned.Body), TransportKind.Cluster, positioned.Timestamp, offset, epoch);
+            _engine.PublishAt(topic, OutboundMessage.RentForBody(positioned.Body), own ? null : TransportKind.Cluster, positioned.Timestamp, offset, epoch);
             return;
         }
 

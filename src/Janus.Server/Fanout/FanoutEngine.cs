@@ -75,13 +75,18 @@ public sealed class FanoutEngine
     /// Fans out a message whose position another authority assigned (in a cluster whose history lives in Redis: the
     /// offset and epoch Redis gave it, in the channel's order), with the origin's timestamp. Only a topic that exists
     /// here (it has subscribers or history) takes it; a duplicate offset is dropped. Takes over one of the caller's
-    /// references.
+    /// references. A null <paramref name="source"/> means the publish was counted when this node accepted it.
     /// </summary>
-    public FanoutCounts PublishAt(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source, ErlangTimestamp originTimestamp, long offset, string epoch)
+    public FanoutCounts PublishAt(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind? source, ErlangTimestamp originTimestamp, long offset, string epoch)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!_topics.TryGet(topic, out Topic? target))
         {
+            if (source is { } uncounted)
+            {
+                _metrics.PublishFannedOut(uncounted, default, 0);
+            }
+
             message.Release();
             return default;
         }
@@ -103,7 +108,16 @@ public sealed class FanoutEngine
 
         var counts = new FanoutCounts(subscribers, subscribers - refused[0], overflowed);
         FanoutBatch.Published(message.Size);
-        _metrics.PublishFannedOut(source, counts, _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds);
+        double milliseconds = _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds;
+        if (source is { } counted)
+        {
+            _metrics.PublishFannedOut(counted, counts, milliseconds);
+        }
+        else
+        {
+            _metrics.FannedOut(counts, milliseconds);
+        }
+
         message.Release();
         return counts;
     }

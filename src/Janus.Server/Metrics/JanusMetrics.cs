@@ -173,6 +173,15 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     public void PublishFannedOut(TransportKind source, in FanoutCounts counts, double enqueueMilliseconds)
     {
         Interlocked.Increment(ref _publishes[(int)source]);
+        FannedOut(counts, enqueueMilliseconds);
+    }
+
+    /// <summary>
+    /// Records a fan-out whose publish was counted when it was accepted (in a cluster, a publish of a topic with
+    /// history is fanned out when it comes back from Redis).
+    /// </summary>
+    public void FannedOut(in FanoutCounts counts, double enqueueMilliseconds)
+    {
         if (counts.Subscribers == 0)
         {
             return;
