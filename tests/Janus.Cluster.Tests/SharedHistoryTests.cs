@@ -144,6 +144,38 @@ public sealed class SharedHistoryTests
         }
     }
 
+    [Fact]
+    public async Task While_Redis_is_down_a_node_numbers_its_publishes_in_an_epoch_of_its_own_and_a_position_in_it_is_not_recovered_elsewhere()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        string prefix = ClusterNodes.NewPrefix();
+        await using JanusTestServer a = await ClusterNodes.StartAsync(redis, "node-a", prefix);
+        await using JanusTestServer b = await ClusterNodes.StartAsync(redis, "node-b", prefix);
+        await using SessionClient onA = await SessionClient.ConnectAsync(a.TcpEndPoint!);
+        string redisEpoch = (await onA.SubscribeAsync("outage")).GetProperty("epoch").GetString()!;
+        await a.PublishAsync("outage", 1);
+        Assert.Equal(redisEpoch, (await ReadDeliveriesAsync(onA, 1))[0].Epoch);
+
+        await redis.KillAsync();
+        await a.WaitForConnectionAsync(connected: false);
+        await a.PublishAsync("outage", 2);
+        await a.PublishAsync("outage", 3);
+        List<(int Id, long Offset, string Epoch)> local = await ReadDeliveriesAsync(onA, 2);
+
+        // Numbered here, 1 and 2 of a fresh epoch: the client cannot mistake them for Redis's offsets.
+        Assert.Equal([(2, 1L), (3, 2L)], local.Select(m => (m.Id, m.Offset)));
+        Assert.NotEqual(redisEpoch, local[0].Epoch);
+        Assert.Equal(local[0].Epoch, local[1].Epoch);
+        Assert.Equal(1, a.GetRequiredService<Janus.Server.Metrics.JanusMetrics>().ClusterLocalEpochs);
+
+        // Redis is back (a fresh process): another node knows nothing of the local epoch, and says so.
+        await redis.StartProcessAsync();
+        await b.WaitForConnectionAsync(connected: true);
+        await using SessionClient onB = await SessionClient.ConnectAsync(b.TcpEndPoint!);
+        JsonElement answer = await onB.SubscribeAsync("outage", (local[1].Offset, local[1].Epoch));
+        Assert.False(answer.GetProperty("recovered").GetBoolean(), answer.ToString());
+    }
+
     private static async Task<List<(int Id, long Offset, string Epoch)>> ReadDeliveriesAsync(SessionClient client, int count)
     {
         var seen = new List<(int, long, string)>();

@@ -337,6 +337,8 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
             }
         }
 
+        // The topic starts here (it exists only if it keeps history), numbered by this node in a fresh epoch.
+        _metrics.ClusterLocalEpoch();
         _metrics.ClusterPublishNotForwarded();
         return _engine.Publish(topic, message, source, timestamp);
     }
