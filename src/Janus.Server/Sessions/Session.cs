@@ -175,8 +175,27 @@ public sealed class Session
         // Off the caller's thread (it holds the session lock and may be a transport's reader), and after the session's
         // previous asynchronous subscribe, which never faults.
         await Task.Yield();
-        await previous.ConfigureAwait(false);
-        SharedHistoryRead? read = await shared.ReadAsync(topic.Name, since).ConfigureAwait(false);
+        SharedHistoryRead? read;
+#pragma warning disable CA1031 // Whatever went wrong before or in the read, this subscribe is answered (from memory) and the hold ends.
+        try
+        {
+            await previous.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The previous subscribe's failure is its own.
+        }
+
+        try
+        {
+            read = await shared.ReadAsync(topic.Name, since).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            read = null;
+        }
+#pragma warning restore CA1031
+
         lock (_lock)
         {
             // Under the session lock, so a subscribe made now either sees the hold still in place or starts its own.
