@@ -145,6 +145,34 @@ public sealed class SharedHistoryTests
     }
 
     [Fact]
+    public async Task Subscribes_sent_back_to_back_are_answered_in_order_and_each_answer_comes_before_its_topic_s_messages()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        string prefix = ClusterNodes.NewPrefix();
+        await using JanusTestServer a = await ClusterNodes.StartAsync(redis, "node-a", prefix);
+        await using JanusTestServer b = await ClusterNodes.StartAsync(redis, "node-b", prefix);
+        await a.PublishAsync("first", 1);
+        await a.PublishAsync("second", 2);
+        await using SessionClient client = await SessionClient.ConnectAsync(b.TcpEndPoint!);
+
+        // One read on the server: both subscribes wait on Redis at once, and are answered in the order sent.
+        await client.Connection.SendAsync(
+            "{\"action\":\"subscribe\",\"data\":\"first\",\"since\":{\"offset\":0,\"epoch\":\"x\"}}\0{\"action\":\"subscribe\",\"data\":\"second\"}\0");
+        JsonElement first = (await client.ReadAsync())!.Value;
+        JsonElement second = (await client.ReadAsync())!.Value;
+        Assert.Equal("first", first.GetProperty("subscribed").GetString());
+        Assert.Equal(1, first.GetProperty("offset").GetInt64());
+        Assert.False(first.GetProperty("recovered").GetBoolean());
+        Assert.Equal("second", second.GetProperty("subscribed").GetString());
+        Assert.Equal(1, second.GetProperty("offset").GetInt64());
+
+        await a.PublishAsync("second", 3);
+        await a.PublishAsync("first", 4);
+        List<(int Id, long Offset, string Epoch)> seen = await ReadDeliveriesAsync(client, 2);
+        Assert.Equal([(3, 2L), (4, 2L)], seen.Select(m => (m.Id, m.Offset)).Order());
+    }
+
+    [Fact]
     public async Task While_Redis_is_down_a_node_numbers_its_publishes_in_an_epoch_of_its_own_and_a_position_in_it_is_not_recovered_elsewhere()
     {
         await using RedisServer redis = await RedisServer.StartAsync();
