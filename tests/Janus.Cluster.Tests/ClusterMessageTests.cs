@@ -42,6 +42,31 @@ public sealed class ClusterMessageTests
     }
 
     [Fact]
+    public void A_positioned_payload_reads_its_offset_epoch_and_inner_payload_and_refuses_garbage()
+    {
+        byte[] inner = ClusterMessage.Encode("n"u8, 1, new ErlangTimestamp(1, 2, 3), Body);
+        byte[] payload = [2, .. "57:9f2c41d0:"u8, .. inner];
+        Assert.True(ClusterMessage.TryReadPositioned(payload, out long offset, out string epoch, out ReadOnlySpan<byte> rest));
+        Assert.Equal(57, offset);
+        Assert.Equal("9f2c41d0", epoch);
+        Assert.True(rest.SequenceEqual(inner));
+
+        foreach (byte[] bad in new byte[][]
+        {
+            [1, .. "57:e:"u8, .. inner],
+            [2, .. "0:e:"u8, .. inner],
+            [2, .. "-3:e:"u8, .. inner],
+            [2, .. "x:e:"u8, .. inner],
+            [2, .. "57::"u8, .. inner],
+            [2, .. "57:a\"b:"u8, .. inner],
+            [2, .. "57"u8],
+        })
+        {
+            Assert.False(ClusterMessage.TryReadPositioned(bad, out _, out _, out _));
+        }
+    }
+
+    [Fact]
     public void Announcements_read_back_and_reject_garbage()
     {
         byte[] alive = NodeAnnouncement.Encode(NodeAnnouncement.Alive, "node-b"u8, 42);

@@ -23,6 +23,7 @@ public sealed class RedisOutageTests
         a.Cluster().ConnectionChanged += transitions.Enqueue;
         await using RawTcpClient onA = await a.SubscribeAsync("live");
         await using RawTcpClient onB = await b.SubscribeAsync("live");
+        await a.WaitForChannelAsync("live", subscribed: true);
         await b.WaitForChannelAsync("live", subscribed: true);
         Assert.Equal((HttpStatusCode.OK, "Healthy"), await ReadinessAsync(a));
 

@@ -69,6 +69,51 @@ internal readonly ref struct ClusterMessage
         return payload;
     }
 
+    /// <summary>The format version of a publish positioned by Redis (a topic with history): written by the publish script.</summary>
+    public const byte PositionedFormatVersion = 2;
+
+    /// <summary>
+    /// Reads the header of a positioned payload (format version 2), which Redis's publish script writes:
+    /// <c>0x02</c>, the offset in ASCII decimal, <c>:</c>, the epoch (1–32 ASCII letters or digits), <c>:</c>, then a
+    /// format-1 payload. False if <paramref name="payload"/> is not one.
+    /// </summary>
+    public static bool TryReadPositioned(ReadOnlySpan<byte> payload, out long offset, out string epoch, out ReadOnlySpan<byte> inner)
+    {
+        offset = 0;
+        epoch = "";
+        inner = default;
+        if (payload.Length < 5 || payload[0] != PositionedFormatVersion)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> rest = payload[1..];
+        int colon = rest.IndexOf((byte)':');
+        if (colon <= 0 || colon > 18 || !System.Buffers.Text.Utf8Parser.TryParse(rest[..colon], out offset, out int consumed) || consumed != colon || offset <= 0)
+        {
+            return false;
+        }
+
+        rest = rest[(colon + 1)..];
+        colon = rest.IndexOf((byte)':');
+        if (colon <= 0 || colon > 32)
+        {
+            return false;
+        }
+
+        foreach (byte b in rest[..colon])
+        {
+            if (!char.IsAsciiLetterOrDigit((char)b))
+            {
+                return false;
+            }
+        }
+
+        epoch = System.Text.Encoding.ASCII.GetString(rest[..colon]);
+        inner = rest[(colon + 1)..];
+        return true;
+    }
+
     /// <summary>
     /// Reads a payload. False if it is not one this node understands, or if its body could break a client's
     /// framing (empty, not ending in <c>}</c>, or holding the 0x01 message delimiter).

@@ -19,16 +19,26 @@ namespace Janus.Server.Cluster;
 public sealed class ClusterPublisher : Publisher
 {
     private readonly RedisCluster _cluster;
+    private readonly JanusMetrics _metrics;
 
     /// <summary>Creates a publisher that delivers locally and forwards through <paramref name="cluster"/>.</summary>
-    public ClusterPublisher(FanoutEngine engine, RedisCluster cluster)
-        : base(engine) => _cluster = cluster;
+    public ClusterPublisher(FanoutEngine engine, RedisCluster cluster, JanusMetrics metrics)
+        : base(engine)
+    {
+        _cluster = cluster;
+        _metrics = metrics;
+    }
 
     /// <inheritdoc />
     public override FanoutCounts Publish(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source)
     {
         ArgumentNullException.ThrowIfNull(message);
         FanoutEngine engine = Engine;
+        if (engine.Topics.History.For(topic).Size > 0)
+        {
+            return PublishWithHistory(engine, topic, message, source);
+        }
+
         if (!engine.Topics.TryGet(topic, out Topic? local))
         {
             return ForwardAndFanOut(engine, topic, message, source);
@@ -44,6 +54,25 @@ public sealed class ClusterPublisher : Publisher
     /// <remarks>Clustered, every publish is forwarded and fanned out in one step under the topic lock.</remarks>
     public override void PublishAndForget(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
         Publish(topic, message, source);
+
+    private FanoutCounts PublishWithHistory(FanoutEngine engine, ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source)
+    {
+        // Numbered by Redis, in the order its script runs: the local fan-out happens when the message comes back on the
+        // topic's channel, as on every other node. The timestamp is stamped now for a caller that reads it (HTTP).
+        ErlangTimestamp timestamp = engine.Now();
+        if (!_cluster.ForwardPositioned(topic, timestamp, message.Body))
+        {
+            return _cluster.PublishLocally(topic, message, source, timestamp);
+        }
+
+        message.Stamp(timestamp, 0, observer: null);
+        message.Release();
+        _metrics.PublishFannedOut(source, default, 0);
+
+        // The local subscribers it will reach when it comes back (an estimate: the fan-out has not happened yet).
+        int subscribers = engine.Topics.TryGet(topic, out Topic? local) ? local.SubscriberCount : 0;
+        return new FanoutCounts(subscribers, subscribers, 0);
+    }
 
     private FanoutCounts ForwardAndFanOut(FanoutEngine engine, ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source)
     {

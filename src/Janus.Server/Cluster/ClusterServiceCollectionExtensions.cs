@@ -1,3 +1,4 @@
+using Janus.Server.Fanout;
 using Janus.Server.Options;
 using Janus.Server.Publishing;
 using Microsoft.Extensions.Configuration;
@@ -30,6 +31,7 @@ public static class ClusterServiceCollectionExtensions
 
         services.TryAddSingleton<RedisCluster>();
         services.TryAddSingleton<IClusterStatus>(static sp => sp.GetRequiredService<RedisCluster>());
+        services.TryAddSingleton<ISharedHistory>(static sp => sp.GetRequiredService<RedisCluster>());
         services.TryAddSingleton<Publisher, ClusterPublisher>();
         services.AddHostedService(static sp => sp.GetRequiredService<RedisCluster>());
         return services;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StreamPosition = Janus.Protocol.StreamPosition;
 
 namespace Janus.Server.Cluster;
 
@@ -29,9 +30,13 @@ namespace Janus.Server.Cluster;
 /// delivered locally and not forwarded (counted, never replayed); commands fail fast rather than queue. The state
 /// change is logged once per outage, not per publish.</para>
 /// </remarks>
-public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposable
+public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedService, IAsyncDisposable
 {
     private static readonly Action<Task<long>, object?> s_onForwarded = static (task, state) => ((RedisCluster)state!).OnForwarded(task);
+    private static readonly Action<Task<RedisResult>, object?> s_onPositionedForwarded = static (task, state) => ((PositionedForward)state!).Cluster.OnPositionedForwarded(task, (PositionedForward)state!);
+
+    // How long a read of the shared history waits for the topic's channel subscription before answering from memory.
+    private static readonly TimeSpan ChannelWait = TimeSpan.FromSeconds(5);
 
     private readonly ClusterOptions _options;
     private readonly FanoutEngine _engine;
@@ -246,10 +251,143 @@ public sealed class RedisCluster : IClusterStatus, IHostedService, IAsyncDisposa
         }
     }
 
+    /// <inheritdoc />
+    public bool Holds(ReadOnlySpan<char> topic) => _connected && _engine.Topics.History.For(topic).Size > 0;
+
+    /// <inheritdoc />
+    public async Task<SharedHistoryRead?> ReadAsync(string topic, StreamPosition? since)
+    {
+        ConnectionMultiplexer? redis = _redis;
+        if (redis is null || !_connected)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Subscribed first: every message published after the read then reaches this node on the channel.
+            await _interest.WaitForSubscribedAsync(topic).WaitAsync(ChannelWait).ConfigureAwait(false);
+            TimeSpan ttl = _engine.Topics.History.For(topic).Ttl;
+            return await RedisHistory.ReadAsync(redis.GetDatabase(), RedisHistory.Keys(_options.ChannelPrefix, topic), ttl, since).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or InvalidCastException)
+        {
+            Log.ClusterHistoryReadFailed(_logger, topic, ex);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Sends a publish of a topic with history through Redis's publish script, which numbers it, keeps it in the
+    /// topic's stream and publishes it on the topic's channel; every node (this one included) fans it out when it
+    /// arrives there. False when Redis is out of reach (the caller delivers locally). Never waits for Redis; if the
+    /// script fails later, the message is delivered locally then.
+    /// </summary>
+    internal bool ForwardPositioned(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    {
+        ConnectionMultiplexer? redis = _redis;
+        if (redis is null || !_connected)
+        {
+            return false;
+        }
+
+        byte[] payload = ClusterMessage.Encode(_nodeIdBytes, _instance, timestamp, body);
+        (int size, TimeSpan ttl) = _engine.Topics.History.For(topic);
+        Task<RedisResult> sent;
+        try
+        {
+            sent = RedisHistory.PublishAsync(redis.GetDatabase(), RedisHistory.Keys(_options.ChannelPrefix, topic), size, ttl, payload, TopicChannel(topic));
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        {
+            return false;
+        }
+
+        var forward = new PositionedForward(this, topic.ToString(), timestamp, payload);
+        if (sent.IsCompleted)
+        {
+            OnPositionedForwarded(sent, forward);
+        }
+        else
+        {
+            sent.ContinueWith(s_onPositionedForwarded, forward, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Delivers a publish of a topic with history to this node's subscribers only, numbered here in an epoch of the
+    /// node's own (Redis is out of reach): clients later see the epoch change and learn they may have missed something.
+    /// </summary>
+    internal FanoutCounts PublishLocally(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source, ErlangTimestamp timestamp)
+    {
+        if (_engine.Topics.TryGet(topic, out Topic? local))
+        {
+            lock (local.PublishLock)
+            {
+                if (local.EpochFromRedis)
+                {
+                    local.StartLocalEpoch();
+                    _metrics.ClusterLocalEpoch();
+                }
+
+                _metrics.ClusterPublishNotForwarded();
+                return _engine.Publish(topic, message, source, timestamp);
+            }
+        }
+
+        // The topic starts here (it exists only if it keeps history), numbered by this node in a fresh epoch.
+        _metrics.ClusterLocalEpoch();
+        _metrics.ClusterPublishNotForwarded();
+        return _engine.Publish(topic, message, source, timestamp);
+    }
+
+    private void OnPositionedForwarded(Task<RedisResult> sent, PositionedForward forward)
+    {
+        if (sent.IsCompletedSuccessfully)
+        {
+            _metrics.ClusterPublishForwarded();
+            return;
+        }
+
+        _ = sent.Exception;
+        if (!ClusterMessage.TryRead(forward.Payload, out ClusterMessage message))
+        {
+            return;
+        }
+
+        // The script did not run (or its answer was lost): deliver here at least, as during an outage.
+        PublishLocally(forward.Topic, OutboundMessage.RentForBody(message.Body), TransportKind.Cluster, forward.Timestamp);
+    }
+
+    private sealed record PositionedForward(RedisCluster Cluster, string Topic, ErlangTimestamp Timestamp, byte[] Payload);
+
     /// <summary>Fans out a message that arrived on a topic's channel (in channel order).</summary>
     internal void Deliver(string topic, RedisValue value)
     {
         ReadOnlyMemory<byte> payload = value;
+        if (ClusterMessage.TryReadPositioned(payload.Span, out long offset, out string epoch, out ReadOnlySpan<byte> inner))
+        {
+            if (!ClusterMessage.TryRead(inner, out ClusterMessage positioned))
+            {
+                _metrics.ClusterMessageRejected();
+                return;
+            }
+
+            // Numbered by Redis: every node fans it out from here, its origin included, so that every node's offsets
+            // are Redis's and its order the channel's.
+            // Its origin counted the publish when it accepted it.
+            bool own = positioned.OriginInstance == _instance && positioned.OriginNodeId.SequenceEqual(_nodeIdBytes);
+            if (!own)
+            {
+                _metrics.ClusterMessageReceived();
+            }
+
+            _engine.PublishAt(topic, OutboundMessage.RentForBody(positioned.Body), own ? null : TransportKind.Cluster, positioned.Timestamp, offset, epoch);
+            return;
+        }
+
         if (!ClusterMessage.TryRead(payload.Span, out ClusterMessage message))
         {
             _metrics.ClusterMessageRejected();

@@ -33,6 +33,7 @@ internal sealed class TopicInterest
     private readonly Channel<string?> _hints = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, TopicSubscription> _subscribed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
     private readonly Action<string> _onTopicChanged;
     private int _retryCount;
     private Task _worker = Task.CompletedTask;
@@ -56,6 +57,29 @@ internal sealed class TopicInterest
 
     /// <summary>Whether the topic's channel is subscribed now.</summary>
     public bool IsSubscribed(string topic) => _subscribed.ContainsKey(topic);
+
+    /// <summary>
+    /// Completes once the topic's channel is subscribed in Redis (at once if it is). The caller has a local subscriber
+    /// of the topic, so the worker subscribes the channel and keeps it while that subscriber stays.
+    /// </summary>
+    public Task WaitForSubscribedAsync(string topic)
+    {
+        if (_subscribed.ContainsKey(topic))
+        {
+            return Task.CompletedTask;
+        }
+
+        TaskCompletionSource waiter = _waiters.GetOrAdd(topic, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+        // The worker may have subscribed between the two checks, and looked for waiters before this one was added.
+        if (_subscribed.ContainsKey(topic))
+        {
+            _waiters.TryRemove(new KeyValuePair<string, TaskCompletionSource>(topic, waiter));
+            waiter.TrySetResult();
+        }
+
+        return waiter.Task;
+    }
 
     /// <summary>Starts listening to the registry and reconciles every topic that exists already.</summary>
     public void Start()
@@ -137,6 +161,11 @@ internal sealed class TopicInterest
 
                     _retry.Remove(topic);
                     _subscribed[topic] = subscription;
+                    if (_waiters.TryRemove(topic, out TaskCompletionSource? waiter))
+                    {
+                        waiter.TrySetResult();
+                    }
+
                     ChannelChanged?.Invoke(topic, true);
                 }
 

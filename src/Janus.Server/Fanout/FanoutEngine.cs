@@ -72,6 +72,57 @@ public sealed class FanoutEngine
     }
 
     /// <summary>
+    /// Fans out a message whose position another authority assigned (in a cluster whose history lives in Redis: the
+    /// offset and epoch Redis gave it, in the channel's order), with the origin's timestamp. Only a topic that exists
+    /// here (it has subscribers or history) takes it; a duplicate offset is dropped. Takes over one of the caller's
+    /// references. A null <paramref name="source"/> means the publish was counted when this node accepted it.
+    /// </summary>
+    public FanoutCounts PublishAt(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind? source, ErlangTimestamp originTimestamp, long offset, string epoch)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!_topics.TryGet(topic, out Topic? target))
+        {
+            if (source is { } uncounted)
+            {
+                _metrics.PublishFannedOut(uncounted, default, 0);
+            }
+
+            message.Release();
+            return default;
+        }
+
+        Span<int> refused = stackalloc int[1];
+        int subscribers;
+        int overflowed = 0;
+        lock (target.PublishLock)
+        {
+            long started = _time.GetTimestamp();
+            if (!target.StampAt(message, originTimestamp, started, _metrics, offset, epoch))
+            {
+                message.Release();
+                return default;
+            }
+
+            subscribers = target.FanOut(new ReadOnlySpan<OutboundMessage>(in message), message.Size, refused, ref overflowed);
+        }
+
+        var counts = new FanoutCounts(subscribers, subscribers - refused[0], overflowed);
+        FanoutBatch.Published(message.Size);
+        double milliseconds = _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds;
+        if (source is { } counted)
+        {
+            _metrics.PublishFannedOut(counted, counts, milliseconds);
+        }
+        else
+        {
+            _metrics.FannedOut(counts, milliseconds);
+        }
+
+        message.Release();
+        return counts;
+    }
+
+    /// <summary>
     /// Like <see cref="Publish"/>, for callers that do not need the outcome (a TCP or WebSocket client's publish):
     /// if another thread is fanning the topic out right now, the message joins that thread's next batch and this
     /// call returns at once; otherwise this thread fans out its message and whatever joins meanwhile. A batch goes

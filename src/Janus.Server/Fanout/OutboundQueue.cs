@@ -554,6 +554,124 @@ public sealed class OutboundQueue
     }
 
     /// <summary>
+    /// Starts a hold unless one is in place already (an earlier asynchronous subscribe of the session still builds its
+    /// replay); false when it was. The hold point then stays where the earlier hold put it.
+    /// </summary>
+    public bool TryBeginHold()
+    {
+        Enter();
+        try
+        {
+            if (_holdAllowance >= 0)
+            {
+                return false;
+            }
+
+            _holdAllowance = _count;
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>
+    /// Inserts <paramref name="messages"/> (the queue takes over one reference to each) at the hold point, ahead of
+    /// everything queued during the hold, and moves the hold point past them; <paramref name="release"/> ends the hold.
+    /// Past the queue's bound the queue overflows (its sink hears of it), as a fan-out would make it. A queue that no
+    /// longer takes messages releases them.
+    /// </summary>
+    public void InsertAtHold(List<OutboundMessage> messages, bool release)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        IOutboundSink? notify = null;
+        bool overflow = false, rejected = false;
+        OutboundMessage[]? dropped = null;
+        int droppedHead = 0, droppedCount = 0;
+        int bytes = 0;
+        foreach (OutboundMessage message in messages)
+        {
+            bytes += message.Size;
+        }
+
+        Enter();
+        try
+        {
+            int at = Math.Max(0, _holdAllowance);
+            if (_state != QueueState.Open)
+            {
+                rejected = true;
+                _holdAllowance = release ? -1 : _holdAllowance;
+            }
+            else if (_bytes + bytes > _limit)
+            {
+                overflow = true;
+                _state = QueueState.Overflowed;
+                _holdAllowance = -1;
+                dropped = _ring;
+                droppedHead = _head;
+                droppedCount = _count;
+                _ring = [];
+                _head = 0;
+                _count = 0;
+                _bytes = 0;
+                notify = _sink;
+            }
+            else
+            {
+                int n = messages.Count;
+                if (_count + n > _ring.Length)
+                {
+                    Grow(_count + n);
+                }
+
+                int mask = _ring.Length - 1;
+                for (int i = _count - 1; i >= at; i--)
+                {
+                    _ring[(_head + i + n) & mask] = _ring[(_head + i) & mask];
+                }
+
+                for (int i = 0; i < n; i++)
+                {
+                    _ring[(_head + at + i) & mask] = messages[i];
+                }
+
+                _count += n;
+                _bytes += bytes;
+                _holdAllowance = release ? -1 : at + n;
+                if (!_drainScheduled && _sink is not null)
+                {
+                    _drainScheduled = true;
+                    notify = _sink;
+                }
+            }
+        }
+        finally
+        {
+            Exit();
+        }
+
+        if (rejected || overflow)
+        {
+            foreach (OutboundMessage message in messages)
+            {
+                message.Release();
+            }
+        }
+
+        if (overflow)
+        {
+            ReleaseAll(dropped!, droppedHead, droppedCount);
+            notify?.OnOverflow();
+        }
+        else
+        {
+            notify?.OnDataAvailable();
+        }
+    }
+
+    /// <summary>
     /// Ends a hold: <paramref name="first"/> goes right after what was queued before the hold (ahead of everything
     /// queued during it), and draining goes on.
     /// </summary>

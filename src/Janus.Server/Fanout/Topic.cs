@@ -38,16 +38,89 @@ public sealed class Topic
 
         // A new epoch for every topic object: offsets restart with it, so positions of a forgotten topic (or of a
         // previous process) can never be mistaken for positions of this one.
-        Epoch = Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64())).AsSpan(0, 12).ToString();
+        Epoch = NewEpoch();
         EpochUtf8 = Encoding.ASCII.GetBytes(Epoch);
         History = historySize > 0 ? new TopicHistory(historySize, historyTtlTicks) : null;
     }
 
-    /// <summary>The epoch of this topic's offsets (docs/sessions.md).</summary>
-    public string Epoch { get; }
+    /// <summary>
+    /// The epoch of this topic's offsets (docs/sessions.md). Fixed for the topic's life on a single node; in a cluster
+    /// whose history lives in Redis it is the one Redis says (changed under <see cref="PublishLock"/>).
+    /// </summary>
+    public string Epoch { get; private set; }
 
     /// <summary>The epoch as the bytes written into deliveries.</summary>
-    internal byte[] EpochUtf8 { get; }
+    internal byte[] EpochUtf8 { get; private set; }
+
+    /// <summary>
+    /// Whether the offsets and epoch are the ones Redis assigned (cluster with history in Redis) rather than numbered
+    /// by this node. Read and written under <see cref="PublishLock"/>.
+    /// </summary>
+    internal bool EpochFromRedis { get; private set; }
+
+    /// <summary>A fresh random epoch: 12 hex characters.</summary>
+    public static string NewEpoch() =>
+        Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.NextInt64())).AsSpan(0, 12).ToString();
+
+    /// <summary>
+    /// Stamps a message whose offset and epoch Redis assigned (it arrived on the topic's channel), keeping it in the
+    /// history. The topic takes Redis's epoch (a new one clears the history); an offset that does not follow the last
+    /// one leaves a gap, so the history, which must hold consecutive offsets, starts again. False for an offset at or
+    /// before the last one of the same epoch (a duplicate): nothing is stamped. Callers hold <see cref="PublishLock"/>.
+    /// </summary>
+    internal bool StampAt(OutboundMessage message, ErlangTimestamp timestamp, long fanoutStartedAt, IOutboundMessageObserver? observer, long offset, string epoch)
+    {
+        if (!Adopt(offset - 1, epoch))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _lastOffset, offset);
+        message.Stamp(timestamp, fanoutStartedAt, observer, this, offset, EpochUtf8);
+        AppendToHistory(message);
+        return true;
+    }
+
+    /// <summary>
+    /// Takes Redis's position (read from Redis, or implied by a message): after it the next offset is
+    /// <paramref name="offset"/> + 1. False when this topic already went past it in that epoch. Callers hold
+    /// <see cref="PublishLock"/>.
+    /// </summary>
+    internal bool Adopt(long offset, string epoch)
+    {
+        if (epoch != Epoch)
+        {
+            Epoch = epoch;
+            EpochUtf8 = Encoding.ASCII.GetBytes(epoch);
+            History?.Clear();
+        }
+        else if (offset < _lastOffset)
+        {
+            return false;
+        }
+        else if (offset > _lastOffset)
+        {
+            History?.Clear();
+        }
+
+        EpochFromRedis = true;
+        Volatile.Write(ref _lastOffset, offset);
+        return true;
+    }
+
+    /// <summary>
+    /// Numbers the topic's messages on this node from now on, in a fresh epoch (the cluster's history is out of reach):
+    /// clients later see the epoch change and learn they may have missed something. Callers hold
+    /// <see cref="PublishLock"/>.
+    /// </summary>
+    internal void StartLocalEpoch()
+    {
+        Epoch = NewEpoch();
+        EpochUtf8 = Encoding.ASCII.GetBytes(Epoch);
+        History?.Clear();
+        EpochFromRedis = false;
+        Volatile.Write(ref _lastOffset, 0);
+    }
 
     /// <summary>The topic's last messages, or null when its history is off.</summary>
     internal TopicHistory? History { get; }
@@ -70,6 +143,11 @@ public sealed class Topic
         long offset = _lastOffset + 1;
         Volatile.Write(ref _lastOffset, offset);
         message.Stamp(timestamp, fanoutStartedAt, observer, this, offset, EpochUtf8);
+        AppendToHistory(message);
+    }
+
+    private void AppendToHistory(OutboundMessage message)
+    {
         TopicHistory? history = History;
         if (history is null)
         {
@@ -142,6 +220,65 @@ public sealed class Topic
             }
 
             Add(subscription);
+        }
+    }
+
+    /// <summary>
+    /// Completes a subscribe whose position came from the shared store (a cluster's Redis), on a queue held since the
+    /// subscription joined the fan-out. Under the publish lock: the answer from <paramref name="read"/>'s position, the
+    /// replay read from the store, then the live messages queued meanwhile after that position (those at or before it
+    /// are in the replay, or were before the client's position: they are dropped), all inserted at the hold point;
+    /// <paramref name="release"/> ends the hold. Without a read (the store was out of reach) the answer and replay come
+    /// from this node's memory, as on a single node.
+    /// </summary>
+    internal void CompleteShared(OutboundQueue queue, StreamPosition? since, SharedHistoryRead? read, Func<string, StreamPosition, bool?, OutboundMessage> answer, bool release)
+    {
+        var items = new List<OutboundMessage>();
+        var live = new List<OutboundMessage>();
+        lock (PublishLock)
+        {
+            if (read is null)
+            {
+                StreamPosition current = Position;
+                bool? recovered = null;
+                int first = 0, count = 0;
+                if (since is { } from)
+                {
+                    recovered = from.Epoch == Epoch && from.Offset <= current.Offset
+                        && (from.Offset == current.Offset || (History is { } history && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
+                }
+
+                items.Add(answer(Name, current, recovered));
+                if (recovered == true)
+                {
+                    for (int i = 0; i < count; i++)
+                    {
+                        OutboundMessage message = History!.Get(first + i);
+                        message.AddReferences(1);
+                        items.Add(message);
+                    }
+                }
+
+                queue.ExtractTopic(this, current.Offset, live);
+            }
+            else
+            {
+                StreamPosition current = read.Current;
+                Adopt(current.Offset, current.Epoch);
+                items.Add(answer(Name, current, read.Recovered));
+                byte[] epoch = Encoding.ASCII.GetBytes(current.Epoch);
+                foreach (SharedHistoryEntry entry in read.Entries)
+                {
+                    OutboundMessage message = OutboundMessage.RentForBody(entry.Body.Span);
+                    message.Stamp(entry.Timestamp, 0, null, this, entry.Offset, epoch);
+                    items.Add(message);
+                }
+
+                queue.ExtractTopic(this, current.Offset, live);
+            }
+
+            items.AddRange(live);
+            queue.InsertAtHold(items, release);
         }
     }
 

@@ -139,7 +139,7 @@ public static class JanusHostingExtensions
         services.TryAddSingleton(sp =>
         {
             LimitsOptions limits = sp.GetRequiredService<IOptions<JanusOptions>>().Value.Limits;
-            return new SessionCommands(sp.GetRequiredService<SessionRegistry>(), sp.GetRequiredService<Publisher>(), sp.GetRequiredService<JanusMetrics>(), limits.MaxSubscriptionsPerConnection, limits.MaxTopicLength);
+            return new SessionCommands(sp.GetRequiredService<SessionRegistry>(), sp.GetRequiredService<Publisher>(), sp.GetRequiredService<JanusMetrics>(), limits.MaxSubscriptionsPerConnection, limits.MaxTopicLength, sp.GetService<ISharedHistory>());
         });
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<TrustedNetworks>();

@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(40, LogLevel.Error, "Delivering a message from another node on topic {Topic} failed")]
     public static partial void ClusterDeliveryFailed(ILogger logger, string topic, Exception exception);
 
+    [LoggerMessage(47, LogLevel.Warning, "Reading the history of topic {Topic} from Redis failed; answering from this node's memory")]
+    public static partial void ClusterHistoryReadFailed(ILogger logger, string topic, Exception exception);
+
     [LoggerMessage(41, LogLevel.Error, "Another Janus process announces the same node id {NodeId}: give every node its own Janus:Cluster:NodeId (delivery is unaffected, but peers and logs cannot tell the two apart)")]
     public static partial void ClusterDuplicateNodeId(ILogger logger, string nodeId);
 

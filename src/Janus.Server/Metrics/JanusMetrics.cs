@@ -34,6 +34,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     private long _clusterNotForwarded;
     private long _clusterReceived;
     private long _clusterRejected;
+    private long _clusterLocalEpochs;
     private long _sessionsParked;
     private long _sessionsExpired;
     private readonly long[] _resumes = new long[4];
@@ -57,6 +58,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         Meter.CreateObservableCounter("janus.cluster.publishes_forwarded", () => Volatile.Read(ref _clusterForwarded), "{message}", "Publishes accepted here and handed to Redis for the other nodes.");
         Meter.CreateObservableCounter("janus.cluster.publishes_not_forwarded", () => Volatile.Read(ref _clusterNotForwarded), "{message}", "Publishes accepted here that other nodes never got because Redis was unreachable (delivered locally only).");
         Meter.CreateObservableCounter("janus.cluster.messages_received", () => Volatile.Read(ref _clusterReceived), "{message}", "Publishes from other nodes received through Redis and fanned out here.");
+        Meter.CreateObservableCounter("janus.cluster.local_epochs", () => Volatile.Read(ref _clusterLocalEpochs), "{epoch}", "Times a topic with history started numbering its messages on this node, in an epoch of its own, because Redis was unreachable.");
         Meter.CreateObservableCounter("janus.cluster.messages_rejected", () => Volatile.Read(ref _clusterRejected), "{message}", "Messages on Janus's Redis channels that were not a valid cluster payload and were dropped.");
         Meter.CreateObservableUpDownCounter("janus.sessions.parked", () => Volatile.Read(ref _sessionsParked), "{session}", "Opted-in sessions whose connection dropped, waiting for a resume.");
         Meter.CreateObservableCounter("janus.sessions.expired", () => Volatile.Read(ref _sessionsExpired), "{session}", "Parked sessions freed at the end of their grace period without a resume.");
@@ -100,6 +102,9 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     public long ClusterMessagesReceived => Volatile.Read(ref _clusterReceived);
 
     public long ClusterMessagesRejected => Volatile.Read(ref _clusterRejected);
+
+    /// <summary>Topics that started a node-local epoch because Redis was unreachable.</summary>
+    public long ClusterLocalEpochs => Volatile.Read(ref _clusterLocalEpochs);
 
     public long CurrentConnections(TransportKind transport) => Volatile.Read(ref _connectionsCurrent[(int)transport]);
 
@@ -161,10 +166,22 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
 
     public void ClusterMessageRejected() => Interlocked.Increment(ref _clusterRejected);
 
+    /// <summary>Counts a topic that started a node-local epoch (Redis unreachable).</summary>
+    public void ClusterLocalEpoch() => Interlocked.Increment(ref _clusterLocalEpochs);
+
     /// <summary>Counts one publish and its fan-out; called once per publish.</summary>
     public void PublishFannedOut(TransportKind source, in FanoutCounts counts, double enqueueMilliseconds)
     {
         Interlocked.Increment(ref _publishes[(int)source]);
+        FannedOut(counts, enqueueMilliseconds);
+    }
+
+    /// <summary>
+    /// Records a fan-out whose publish was counted when it was accepted (in a cluster, a publish of a topic with
+    /// history is fanned out when it comes back from Redis).
+    /// </summary>
+    public void FannedOut(in FanoutCounts counts, double enqueueMilliseconds)
+    {
         if (counts.Subscribers == 0)
         {
             return;

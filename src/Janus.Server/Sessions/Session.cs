@@ -27,6 +27,8 @@ public sealed class Session
     private volatile bool _positioned;
     private volatile bool _overflowed;
     private string _token;
+    private Task _sharedTail = Task.CompletedTask;
+    private int _sharedPending;
 
     internal Session(long id, string token, OutboundQueue queue, TopicRegistry topics, int maxSubscriptions)
     {
@@ -132,6 +134,72 @@ public sealed class Session
 
             Add(_topics.SubscribePositioned(topic, Queue, since, answer));
             return SubscribeResult.Added;
+        }
+    }
+
+    /// <summary>
+    /// Subscribes an opted-in session to a topic whose positions live in <paramref name="shared"/> (a cluster's Redis):
+    /// the queue is held and the subscription joins the fan-out now, so live messages queue behind the hold; the
+    /// position and the replay are read asynchronously and then put ahead of them (<see cref="Topic.CompleteShared"/>).
+    /// Never blocks: the caller's thread may be a transport's reader. A session's asynchronous subscribes complete one
+    /// after the other, in the order they were made, under one hold.
+    /// </summary>
+    internal SubscribeResult SubscribeShared(ReadOnlySpan<char> topic, StreamPosition? since, ISharedHistory shared, Func<string, StreamPosition, bool?, OutboundMessage> answer)
+    {
+        lock (_lock)
+        {
+            SubscribeResult check = CheckSubscribe(topic);
+            if (check == SubscribeResult.AlreadySubscribed)
+            {
+                Find(topic, out Subscription? existing);
+                existing!.Topic.EnqueuePositioned(Queue, answer);
+                return check;
+            }
+
+            if (check != SubscribeResult.Added)
+            {
+                return check;
+            }
+
+            Queue.TryBeginHold();
+            _sharedPending++;
+            Subscription subscription = _topics.Subscribe(topic, Queue);
+            Add(subscription);
+            _sharedTail = CompleteSharedAsync(_sharedTail, subscription.Topic, since, shared, answer);
+            return SubscribeResult.Added;
+        }
+    }
+
+    private async Task CompleteSharedAsync(Task previous, Topic topic, StreamPosition? since, ISharedHistory shared, Func<string, StreamPosition, bool?, OutboundMessage> answer)
+    {
+        // Off the caller's thread (it holds the session lock and may be a transport's reader), and after the session's
+        // previous asynchronous subscribe, which never faults.
+        await Task.Yield();
+        SharedHistoryRead? read;
+#pragma warning disable CA1031 // Whatever went wrong before or in the read, this subscribe is answered (from memory) and the hold ends.
+        try
+        {
+            await previous.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The previous subscribe's failure is its own.
+        }
+
+        try
+        {
+            read = await shared.ReadAsync(topic.Name, since).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            read = null;
+        }
+#pragma warning restore CA1031
+
+        lock (_lock)
+        {
+            // Under the session lock, so a subscribe made now either sees the hold still in place or starts its own.
+            topic.CompleteShared(Queue, since, read, answer, release: --_sharedPending == 0);
         }
     }
 

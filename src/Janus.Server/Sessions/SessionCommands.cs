@@ -29,9 +29,19 @@ public sealed class SessionCommands
     private readonly int _maxSubscriptions;
     private readonly int _maxTopicLength;
     private readonly OutboundMessage _hello;
+    private readonly ISharedHistory? _shared;
 
     /// <summary>Creates the command layer over the sessions and the one door for publishing.</summary>
     public SessionCommands(SessionRegistry sessions, Publisher publisher, JanusMetrics metrics, int maxSubscriptions, int maxTopicLength)
+        : this(sessions, publisher, metrics, maxSubscriptions, maxTopicLength, shared: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates the command layer; in a cluster, <paramref name="shared"/> is where topics' positions and history live,
+    /// and opted-in subscribes read them from there.
+    /// </summary>
+    public SessionCommands(SessionRegistry sessions, Publisher publisher, JanusMetrics metrics, int maxSubscriptions, int maxTopicLength, ISharedHistory? shared)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         _sessions = sessions;
@@ -39,6 +49,7 @@ public sealed class SessionCommands
         _metrics = metrics;
         _maxSubscriptions = maxSubscriptions;
         _maxTopicLength = maxTopicLength;
+        _shared = shared;
         _hello = OutboundMessage.FromPayload(SessionMessages.EncodeHello((long)sessions.Grace.TotalMilliseconds, publisher.Engine.Topics.History.Any));
     }
 
@@ -97,7 +108,10 @@ public sealed class SessionCommands
                 since = position;
             }
 
-            result = session.SubscribePositioned(command.Topic, since, SubscribedAnswer);
+            // In a cluster the topic's position is Redis's: read it without blocking this (reader) thread.
+            result = _shared is { } shared && shared.Holds(command.Topic)
+                ? session.SubscribeShared(command.Topic, since, shared, SubscribedAnswer)
+                : session.SubscribePositioned(command.Topic, since, SubscribedAnswer);
         }
         else
         {

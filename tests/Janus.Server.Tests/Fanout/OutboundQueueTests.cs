@@ -103,5 +103,47 @@ public sealed class OutboundQueueTests
         Assert.Throws<InvalidOperationException>(message.Release);
     }
 
+    [Fact]
+    public void Messages_inserted_at_a_hold_go_ahead_of_what_was_queued_during_it_and_the_first_of_two_inserts_may_leave_before_the_second()
+    {
+        var queue = new OutboundQueue(1, 1024 * 1024);
+        var sink = new RecordingSink(queue);
+        OutboundMessage before = Payload("before"), live1 = Payload("live1"), live2 = Payload("live2");
+        OutboundMessage answer1 = Payload("answer1"), replay1 = Payload("replay1"), answer2 = Payload("answer2");
+
+        queue.TryEnqueue(before);
+        Assert.True(queue.TryBeginHold());
+        queue.TryEnqueue(live1);
+
+        // A second asynchronous subscribe of the session keeps the first one's hold.
+        Assert.False(queue.TryBeginHold());
+        queue.TryEnqueue(live2);
+
+        // While held, only what was queued before the hold leaves.
+        Assert.Equal([[before]], sink.Drain());
+
+        // The first subscribe's answer and replay may leave; what was queued during the hold still waits.
+        queue.InsertAtHold([answer1, replay1], release: false);
+        Assert.Equal([answer1, replay1], sink.Drain().SelectMany(w => w));
+        queue.InsertAtHold([answer2], release: true);
+
+        Assert.Equal([answer2, live1, live2], sink.Drain().SelectMany(w => w));
+    }
+
+    [Fact]
+    public void An_insert_at_a_hold_past_the_bound_overflows_the_queue()
+    {
+        OutboundMessage message = Payload("0123456789");
+        var queue = new OutboundQueue(1, limitBytes: message.Size * 2);
+        var sink = new RecordingSink(queue);
+        Assert.True(queue.TryBeginHold());
+        queue.TryEnqueue(message);
+
+        queue.InsertAtHold([message, message], release: true);
+
+        Assert.Equal(1, sink.Overflows);
+        Assert.False(queue.IsOpen);
+    }
+
     private static OutboundMessage Payload(string text) => OutboundMessage.FromPayload(System.Text.Encoding.UTF8.GetBytes(text));
 }

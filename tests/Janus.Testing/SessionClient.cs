@@ -1,14 +1,13 @@
 using System.Net;
 using System.Text.Json;
-using Janus.Testing;
 
-namespace Janus.Server.Tests.Sessions;
+namespace Janus.Testing;
 
 /// <summary>
 /// A client of the opt-in session protocol written the way an application would (docs/sessions.md): it keeps its
 /// token and its last position per topic, and after a dropped connection connects again and resumes with them.
 /// </summary>
-internal sealed class SessionClient : IAsyncDisposable
+public sealed class SessionClient : IAsyncDisposable
 {
     private readonly IPEndPoint _endPoint;
     private RawTcpClient _connection;
@@ -20,10 +19,13 @@ internal sealed class SessionClient : IAsyncDisposable
         Token = token;
     }
 
+    /// <summary>The token of the session this client holds (the greeting's, or after a refused resume the fresh one).</summary>
     public string Token { get; private set; }
 
+    /// <summary>The last position per topic: from the subscribe answers and from each delivery.</summary>
     public Dictionary<string, (long Offset, string Epoch)> Positions { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The current connection.</summary>
     public RawTcpClient Connection => _connection;
 
     /// <summary>Connects, reads the greeting and says hello.</summary>
@@ -41,6 +43,7 @@ internal sealed class SessionClient : IAsyncDisposable
         return new SessionClient(endPoint, connection, token);
     }
 
+    /// <summary>The token of a greeting.</summary>
     public static string TokenOf(string greeting)
     {
         using JsonDocument document = JsonDocument.Parse(greeting);
@@ -94,6 +97,7 @@ internal sealed class SessionClient : IAsyncDisposable
         return answer;
     }
 
+    /// <summary>A resume frame for a token and positions.</summary>
     public static string ResumeFrame(string token, Dictionary<string, (long Offset, string Epoch)> positions)
     {
         var parts = new List<string>();
@@ -105,11 +109,12 @@ internal sealed class SessionClient : IAsyncDisposable
         return $"{{\"action\":\"resume\",\"data\":\"{token}\",\"positions\":{{{string.Join(',', parts)}}}}}\0";
     }
 
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
 
 /// <summary>Resume helpers for fault tests.</summary>
-internal static class SessionClientExtensions
+public static class SessionClientExtensions
 {
     /// <summary>Reconnects through the proxy (which may cut again meanwhile) until a resume answer arrives.</summary>
     public static async Task<JsonElement> ReadAndResumeWithRetryAsync(this SessionClient client, FaultProxy proxy)
