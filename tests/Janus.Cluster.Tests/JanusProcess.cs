@@ -57,7 +57,7 @@ internal sealed class JanusProcess : IAsyncDisposable
                 output.AppendLine(line);
             }
 
-            if (line.Contains("Janus TCP protocol listening on", StringComparison.Ordinal))
+            if (line.Contains("listening on janus-tcp://", StringComparison.Ordinal))
             {
                 listening.TrySetResult();
             }

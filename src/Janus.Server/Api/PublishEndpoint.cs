@@ -152,14 +152,7 @@ internal sealed class PublishEndpoint
         ReadOnlySpan<byte> eventValue = PublishRequestParser.Raw(item.Event);
         ReadOnlySpan<byte> messageId = PublishRequestParser.Raw(item.MessageId);
         ReadOnlySpan<byte> data = PublishRequestParser.Raw(item.Data);
-        OutboundMessage message = OutboundMessage.RentForPublish(DeliveryEncoder.GetMaxBodyLength(topic.Length, eventValue.Length, messageId.Length, data.Length));
-        message.SetBodyLength(DeliveryEncoder.WriteBody(message.GetBodyBuffer(), topic, eventValue, messageId, data));
-
-        // One reference of our own, so the timestamp can still be read after the publisher has taken its reference.
-        message.AddReferences(1);
-        FanoutCounts counts = _publisher.Publish(item.Topic, message, TransportKind.Http);
-        ErlangTimestamp timestamp = message.Timestamp;
-        message.Release();
+        FanoutCounts counts = _publisher.Publish(item.Topic, topic, eventValue, messageId, data, TransportKind.Http, out ErlangTimestamp timestamp);
         return new PublishResult(item.Topic, counts.Subscribers, counts.Delivered, [timestamp.MegaSeconds, timestamp.Seconds, timestamp.Microseconds]);
     }
 

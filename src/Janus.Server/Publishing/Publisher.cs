@@ -31,6 +31,23 @@ public class Publisher
     }
 
     /// <summary>
+    /// Publishes from raw JSON values (an HTTP publish): encodes the body once, like <see cref="Publish(ReadOnlySpan{byte}, in ClientCommand, TransportKind)"/>,
+    /// and returns the fan-out counts and the timestamp the subscribers got.
+    /// </summary>
+    public FanoutCounts Publish(string topic, ReadOnlySpan<byte> topicJson, ReadOnlySpan<byte> eventJson, ReadOnlySpan<byte> messageIdJson, ReadOnlySpan<byte> dataJson, TransportKind source, out ErlangTimestamp timestamp)
+    {
+        OutboundMessage message = OutboundMessage.RentForPublish(DeliveryEncoder.GetMaxBodyLength(topicJson.Length, eventJson.Length, messageIdJson.Length, dataJson.Length));
+        message.SetBodyLength(DeliveryEncoder.WriteBody(message.GetBodyBuffer(), topicJson, eventJson, messageIdJson, dataJson));
+
+        // One reference of our own, so the timestamp can still be read after the fan-out has taken its reference.
+        message.AddReferences(1);
+        FanoutCounts counts = Publish(topic, message, source);
+        timestamp = message.Timestamp;
+        message.Release();
+        return counts;
+    }
+
+    /// <summary>
     /// Publishes when the caller does not need the outcome; the default lets concurrent publishes to one topic be
     /// fanned out together (<see cref="FanoutEngine.PublishAndForget"/>). Takes over the caller's reference.
     /// </summary>
