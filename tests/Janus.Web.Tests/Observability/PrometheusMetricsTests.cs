@@ -34,7 +34,7 @@ public sealed class PrometheusMetricsTests
         foreach (string counter in new[]
         {
             "janus_connections_accepted_total", "janus_subscribes_total", "janus_unsubscribes_total", "janus_publishes_total",
-            "janus_deliveries_total", "janus_bytes_sent_bytes_total", "janus_bytes_received_bytes_total",
+            "janus_deliveries_total", "janus_sent_bytes_total", "janus_received_bytes_total",
             "janus_slow_consumers_total", "janus_errors_total", "janus_heartbeat_pings_total",
         })
         {
@@ -79,8 +79,8 @@ public sealed class PrometheusMetricsTests
         Assert.True(after.Value("janus_sessions") >= 1);
         Assert.Equal(1, after.Value("janus_publishes_total{transport=\"http\"}") - before.Value("janus_publishes_total{transport=\"http\"}"));
         Assert.Equal(1, after.Value("janus_deliveries_total") - before.Value("janus_deliveries_total"));
-        Assert.True(after.Value("janus_bytes_sent_bytes_total") > before.Value("janus_bytes_sent_bytes_total"));
-        Assert.True(after.Value("janus_bytes_received_bytes_total") > before.Value("janus_bytes_received_bytes_total"));
+        Assert.True(after.Value("janus_sent_bytes_total") > before.Value("janus_sent_bytes_total"));
+        Assert.True(after.Value("janus_received_bytes_total") > before.Value("janus_received_bytes_total"));
         Assert.Equal(1, after.Value("janus_errors_total{code=\"invalid_json\"}") - before.Value("janus_errors_total{code=\"invalid_json\"}"));
 
         // The fan-out histograms: one publish reached a subscriber, was queued and then written.
