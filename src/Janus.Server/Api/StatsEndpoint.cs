@@ -89,12 +89,13 @@ internal sealed class StatsEndpoint
 
         long tcp = now.ConnectionsTcp, ws = now.ConnectionsWebSocket;
         long acceptedTcp = _metrics.TotalConnections(TransportKind.Tcp), acceptedWs = _metrics.TotalConnections(TransportKind.WebSocket);
+        long acceptedDashboard = _metrics.TotalConnections(TransportKind.Dashboard);
         return new StatsResponse(
             _cluster.NodeId,
-            new ClusterStats(_cluster.Enabled, _cluster.Connected, peers, _cluster.PublishesNotForwarded),
+            new ClusterStats(_cluster.Enabled, _cluster.Enabled && _cluster.Connected, peers, _cluster.PublishesNotForwarded),
             Math.Round((now.Timestamp - _sampler.Started.Timestamp) / frequency, 3),
-            new TransportCounts(tcp, ws, tcp + ws),
-            new TransportCounts(acceptedTcp, acceptedWs, acceptedTcp + acceptedWs),
+            new TransportCounts(tcp, ws, tcp + ws, now.ConnectionsDashboard),
+            new TransportCounts(acceptedTcp, acceptedWs, acceptedTcp + acceptedWs, acceptedDashboard),
             _sessions.Count,
             _topics.SubscribedCount,
             subscriptions,

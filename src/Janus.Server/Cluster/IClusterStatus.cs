@@ -12,7 +12,7 @@ public interface IClusterStatus
     /// <summary>Whether clustering is configured at all.</summary>
     bool Enabled { get; }
 
-    /// <summary>Whether the cluster engine is reachable now (always true single-node).</summary>
+    /// <summary>Whether the cluster engine is reachable now (always false single-node: there is none).</summary>
     bool Connected { get; }
 
     /// <summary>Other nodes seen recently, with when each was last heard from.</summary>

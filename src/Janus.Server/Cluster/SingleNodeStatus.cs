@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace Janus.Server.Cluster;
 
-/// <summary>The cluster status of a node that runs alone: no peers, always connected.</summary>
+/// <summary>The cluster status of a node that runs alone: no peers, and no cluster engine to be connected to.</summary>
 public sealed class SingleNodeStatus : IClusterStatus
 {
     /// <summary>Takes the configured node id (<c>Janus:Cluster:NodeId</c>), or makes one up.</summary>
@@ -20,7 +20,7 @@ public sealed class SingleNodeStatus : IClusterStatus
     public bool Enabled => false;
 
     /// <inheritdoc />
-    public bool Connected => true;
+    public bool Connected => false;
 
     /// <inheritdoc />
     public IReadOnlyList<ClusterPeer> Peers => [];

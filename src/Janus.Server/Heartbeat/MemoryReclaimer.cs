@@ -30,7 +30,7 @@ public sealed class MemoryReclaimer
     {
         // A connection whose session is parked (docs/sessions.md) has not let go of its memory yet: it counts when the
         // session is resumed or expires.
-        long closed = Closed(TransportKind.Tcp) + Closed(TransportKind.WebSocket) - _metrics.SessionsParked;
+        long closed = Closed(TransportKind.Tcp) + Closed(TransportKind.WebSocket) + Closed(TransportKind.Dashboard) - _metrics.SessionsParked;
         bool quiet = closed == _closedAtLastTick;
         _closedAtLastTick = closed;
         if (closed - _closedAtLastReclaim < ClosedConnectionsBeforeReclaim || !quiet)

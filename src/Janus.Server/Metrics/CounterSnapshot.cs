@@ -10,7 +10,8 @@ namespace Janus.Server.Metrics;
 /// <param name="SlowConsumers">Slow-consumer disconnects since start.</param>
 /// <param name="Errors">Protocol errors since start, all codes.</param>
 /// <param name="ConnectionsTcp">Open TCP connections.</param>
-/// <param name="ConnectionsWebSocket">Open WebSocket connections.</param>
+/// <param name="ConnectionsWebSocket">Open WebSocket client connections (not the dashboard pages' own).</param>
+/// <param name="ConnectionsDashboard">Open dashboard page connections (<see cref="TransportKind.Dashboard"/>).</param>
 /// <param name="Sessions">Live sessions.</param>
 /// <param name="Topics">Topics with subscribers.</param>
 /// <param name="EnqueueCount">Position of <see cref="FanoutLatency.Enqueue"/>.</param>
@@ -26,6 +27,7 @@ public readonly record struct CounterSnapshot(
     long Errors,
     long ConnectionsTcp,
     long ConnectionsWebSocket,
+    long ConnectionsDashboard,
     int Sessions,
     int Topics,
     long EnqueueCount,

@@ -14,7 +14,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     /// <summary>The meter name to subscribe to (OpenTelemetry, dotnet-counters).</summary>
     public const string MeterName = "Janus";
 
-    private const int TransportCount = 4;
+    private const int TransportCount = 5;
 
     private readonly TimeProvider _time;
     private readonly long[] _connectionsCurrent = new long[TransportCount];
@@ -44,14 +44,14 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     {
         _time = time;
         Meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        Meter.CreateObservableUpDownCounter("janus.connections", ObserveCurrentConnections, "{connection}", "Open client connections by transport.");
-        Meter.CreateObservableCounter("janus.connections.accepted", ObserveTotalConnections, "{connection}", "Client connections accepted since start, by transport.");
+        Meter.CreateObservableUpDownCounter("janus.connections", ObserveCurrentConnections, "{connection}", "Open connections by transport (dashboard: the dashboard pages' own, not clients).");
+        Meter.CreateObservableCounter("janus.connections.accepted", ObserveTotalConnections, "{connection}", "Connections accepted since start, by transport (dashboard: the dashboard pages' own, not clients).");
         Meter.CreateObservableCounter("janus.subscribes", () => Volatile.Read(ref _subscribes), "{subscribe}", "Subscribe requests that added a subscription.");
         Meter.CreateObservableCounter("janus.unsubscribes", () => Volatile.Read(ref _unsubscribes), "{unsubscribe}", "Subscriptions removed by request or disconnect.");
         Meter.CreateObservableCounter("janus.publishes", ObservePublishes, "{message}", "Messages published, by the transport that accepted them.");
         Meter.CreateObservableCounter("janus.deliveries", () => Volatile.Read(ref _deliveries), "{message}", "Messages queued to a subscriber (one per subscriber per publish).");
-        Meter.CreateObservableCounter("janus.bytes.sent", () => Volatile.Read(ref _bytesSent), "By", "Bytes written to client connections.");
-        Meter.CreateObservableCounter("janus.bytes.received", () => Volatile.Read(ref _bytesReceived), "By", "Bytes read from client connections.");
+        Meter.CreateObservableCounter("janus.sent.bytes", () => Volatile.Read(ref _bytesSent), "By", "Bytes written to client connections.");
+        Meter.CreateObservableCounter("janus.received.bytes", () => Volatile.Read(ref _bytesReceived), "By", "Bytes read from client connections.");
         Meter.CreateObservableCounter("janus.slow_consumers", () => Volatile.Read(ref _slowConsumers), "{connection}", "Connections closed because their outbound queue passed its bound.");
         Meter.CreateObservableCounter("janus.errors", ObserveErrors, "{error}", "Connections closed with an error frame, by error code.");
         Meter.CreateObservableCounter("janus.heartbeat.pings", () => Volatile.Read(ref _heartbeatPings), "{ping}", "Heartbeat PINGs sent to idle clients.");
@@ -200,17 +200,23 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         LastWritten?.Invoke(ms);
     }
 
-    private IEnumerable<Measurement<long>> ObserveCurrentConnections() => ByTransport(_connectionsCurrent, 2);
+    // Connections come in over TCP and WebSocket (a dashboard's is a WebSocket counted apart); publishes also over
+    // HTTP and from the cluster (a dashboard's publishes count as WebSocket).
+    private static readonly TransportKind[] ConnectionTransports = [TransportKind.Tcp, TransportKind.WebSocket, TransportKind.Dashboard];
 
-    private IEnumerable<Measurement<long>> ObserveTotalConnections() => ByTransport(_connectionsTotal, 2);
+    private static readonly TransportKind[] PublishTransports = [TransportKind.Tcp, TransportKind.WebSocket, TransportKind.Http, TransportKind.Cluster];
 
-    private IEnumerable<Measurement<long>> ObservePublishes() => ByTransport(_publishes, TransportCount);
+    private IEnumerable<Measurement<long>> ObserveCurrentConnections() => ByTransport(_connectionsCurrent, ConnectionTransports);
 
-    private static IEnumerable<Measurement<long>> ByTransport(long[] values, int count)
+    private IEnumerable<Measurement<long>> ObserveTotalConnections() => ByTransport(_connectionsTotal, ConnectionTransports);
+
+    private IEnumerable<Measurement<long>> ObservePublishes() => ByTransport(_publishes, PublishTransports);
+
+    private static IEnumerable<Measurement<long>> ByTransport(long[] values, TransportKind[] transports)
     {
-        for (int i = 0; i < count; i++)
+        foreach (TransportKind transport in transports)
         {
-            yield return new Measurement<long>(Volatile.Read(ref values[i]), new KeyValuePair<string, object?>("transport", TransportName((TransportKind)i)));
+            yield return new Measurement<long>(Volatile.Read(ref values[(int)transport]), new KeyValuePair<string, object?>("transport", TransportName(transport)));
         }
     }
 
@@ -228,6 +234,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         TransportKind.Tcp => "tcp",
         TransportKind.WebSocket => "websocket",
         TransportKind.Http => "http",
+        TransportKind.Dashboard => "dashboard",
         _ => "cluster",
     };
 

@@ -3,7 +3,8 @@ namespace Janus.Server.Metrics;
 /// <summary>One second of the server's life, as <c>GET /api/stats/history</c> returns it.</summary>
 /// <param name="Time">The end of the second, unix milliseconds.</param>
 /// <param name="ConnectionsTcp">Open TCP connections at that time.</param>
-/// <param name="ConnectionsWebsocket">Open WebSocket connections at that time.</param>
+/// <param name="ConnectionsWebsocket">Open WebSocket client connections at that time (not the dashboard pages' own).</param>
+/// <param name="ConnectionsDashboard">Open dashboard page connections at that time.</param>
 /// <param name="Sessions">Live sessions at that time.</param>
 /// <param name="Topics">Topics with subscribers at that time.</param>
 /// <param name="PublishesPerSecond">Messages published during the second, all transports.</param>
@@ -23,6 +24,7 @@ public sealed record StatsHistorySample(
     long Time,
     long ConnectionsTcp,
     long ConnectionsWebsocket,
+    long ConnectionsDashboard,
     int Sessions,
     int Topics,
     double PublishesPerSecond,

@@ -14,4 +14,10 @@ public enum TransportKind
 
     /// <summary>Another node of the cluster (publishes only).</summary>
     Cluster,
+
+    /// <summary>
+    /// A dashboard page's own WebSocket (<c>/ws?dashboard=1</c>; connections only): counted apart so that opening the
+    /// dashboard does not change the client connection count it shows. Its publishes count as <see cref="WebSocket"/>.
+    /// </summary>
+    Dashboard,
 }

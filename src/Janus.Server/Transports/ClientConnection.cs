@@ -72,6 +72,12 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     /// <summary>The transport.</summary>
     public TransportKind Kind { get; }
 
+    /// <summary>
+    /// What the connection counts as in the connection counts: its <see cref="Kind"/>, except a dashboard page's own
+    /// WebSocket, which is counted apart from client connections.
+    /// </summary>
+    protected virtual TransportKind CountedAs => Kind;
+
     /// <inheritdoc />
     public abstract bool MayPublish { get; }
 
@@ -89,8 +95,8 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     {
         Session.AttachOwner(this);
         Services.Connections.Add(this);
-        Services.Metrics.ConnectionOpened(Kind);
-        Log.ConnectionOpened(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), RemoteEndPoint);
+        Services.Metrics.ConnectionOpened(CountedAs);
+        Log.ConnectionOpened(Services.Logger, Session.Id, JanusMetrics.TransportName(CountedAs), RemoteEndPoint);
         Session.Queue.Attach(this);
 
         // Sent from this thread, which is awake anyway, rather than by waking a sender thread.
@@ -209,8 +215,8 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
             int removed = _parking ? Services.Sessions.ReleaseOrPark(Session, this)
                 : Session.IsOwnedBy(this) ? Services.Sessions.End(Session) : 0;
             Services.Metrics.Unsubscribed(removed);
-            Services.Metrics.ConnectionClosed(Kind);
-            Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(Kind), ProtocolErrors.Code(_closeReason));
+            Services.Metrics.ConnectionClosed(CountedAs);
+            Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(CountedAs), ProtocolErrors.Code(_closeReason));
 
             // Last, so that a connection counted as gone has no session or subscription left behind.
             Services.Connections.Remove(this);

@@ -56,10 +56,16 @@ public sealed partial class DashboardPageTests
         await Expect(page.GetByTestId("node-id")).ToHaveTextAsync(stats.RootElement.GetProperty("node_id").GetString()!);
         await Expect(page.GetByTestId("ws-state")).ToContainTextAsync("connected");
 
-        // The only connection is the page's own WebSocket.
-        await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("1");
-        await Expect(page.GetByTestId("connections-websocket")).ToHaveTextAsync("1");
+        // The only connection is the page's own WebSocket: shown apart, not as a client connection; /api/stats agrees.
+        await Expect(page.GetByTestId("connections-dashboard")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("connections-websocket")).ToHaveTextAsync("0");
         await Expect(page.GetByTestId("connections-tcp")).ToHaveTextAsync("0");
+        using (JsonDocument now = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/stats", UriKind.Relative))))
+        {
+            JsonElement connections = now.RootElement.GetProperty("connections");
+            Assert.Equal((0, 0, 1), (connections.GetProperty("total").GetInt64(), connections.GetProperty("websocket").GetInt64(), connections.GetProperty("dashboard").GetInt64()));
+        }
 
         var clients = new List<RawTcpClient>();
         try
@@ -69,9 +75,9 @@ public sealed partial class DashboardPageTests
                 clients.Add(await server.ConnectTcpAsync());
             }
 
-            await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("4");
+            await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("3");
             await Expect(page.GetByTestId("connections-tcp")).ToHaveTextAsync("3");
-            await Expect(page).ToHaveTitleAsync("Janus · 4 connections");
+            await Expect(page).ToHaveTitleAsync("Janus · 3 connections");
         }
         finally
         {
@@ -81,8 +87,9 @@ public sealed partial class DashboardPageTests
             }
         }
 
-        await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("1");
+        await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("0");
         await Expect(page.GetByTestId("connections-tcp")).ToHaveTextAsync("0");
+        await Expect(page.GetByTestId("connections-dashboard")).ToHaveTextAsync("1");
         browserPage.AssertNoErrors();
     }
 
@@ -113,6 +120,25 @@ public sealed partial class DashboardPageTests
         await Expect(page.Locator("#publish-id")).ToHaveValueAsync("42");
         await Expect(page.GetByTestId("topics-table").Locator("tr[data-topic=\"e2e\"]")).ToContainTextAsync("1");
         await Expect(page.GetByTestId("publish-rate")).Not.ToHaveTextAsync("0");
+        browserPage.AssertNoErrors();
+    }
+
+    [Fact]
+    public async Task A_single_publish_shows_in_the_fanout_latency_chart_and_sparkline()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using BrowserPage browserPage = await _browser.NewPageAsync();
+        IPage page = await OpenDashboardAsync(browserPage, server);
+        await WatchAsync(page, "lonely");
+
+        await PublishOverHttpAsync(server, new { topic = "lonely", @event = "once", message_id = 1, data = 1 });
+
+        // One second with a latency between seconds without: no line to draw, so one dot per series (write p99,
+        // write p50, enqueue p99), and a tick in the card's sparkline.
+        await Expect(page.GetByTestId("message-log").Locator("tr[data-topic=\"lonely\"]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#chart-latency circle.point")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+        await Expect(page.Locator("#spark-latency path.spark-line")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("write-p99")).ToHaveTextAsync(LatencyText());
         browserPage.AssertNoErrors();
     }
 
@@ -188,7 +214,7 @@ public sealed partial class DashboardPageTests
                 });
             }
 
-            await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("121");
+            await Expect(page.GetByTestId("connections-total")).ToHaveTextAsync("120");
             await Expect(page.GetByTestId("topics-count")).ToHaveTextAsync("6");
             await Expect(page.GetByTestId("topics-table").Locator("tr").First).ToHaveAttributeAsync("data-topic", "prices");
             await Expect(page.GetByTestId("topics-table").Locator("tr").First).ToContainTextAsync("81");
@@ -196,6 +222,9 @@ public sealed partial class DashboardPageTests
             await Expect(page.GetByTestId("errors-total")).ToHaveTextAsync("1");
             await Expect(page.GetByTestId("write-p99")).ToHaveTextAsync(LatencyText());
             await Expect(page.Locator("#latency-write td").First).ToHaveTextAsync("40");
+
+            // One write p99: the card's figure is the table's (both over the last 60 s).
+            await Expect(page.GetByTestId("write-p99")).ToHaveTextAsync(await page.Locator("#latency-write td").Nth(3).TextContentAsync() ?? "?");
             await Expect(page.Locator("#received-count")).ToHaveTextAsync("20");
             await Expect(page.Locator("#chart-deliveries path.line")).ToHaveCountAsync(1);
             await Expect(page.Locator("#chart-histogram rect.bar[height]:not([height=\"0\"])").First).ToBeVisibleAsync();

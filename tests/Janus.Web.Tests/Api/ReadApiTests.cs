@@ -72,10 +72,12 @@ public sealed class ReadApiTests
 
         Assert.False(string.IsNullOrEmpty(after.GetProperty("node_id").GetString()));
         Assert.False(after.GetProperty("cluster").GetProperty("enabled").GetBoolean());
+        Assert.False(after.GetProperty("cluster").GetProperty("connected").GetBoolean());
         Assert.Equal(0, after.GetProperty("cluster").GetProperty("peers").GetArrayLength());
         Assert.Equal(1, after.GetProperty("connections").GetProperty("tcp").GetInt64());
         Assert.Equal(1, after.GetProperty("connections").GetProperty("websocket").GetInt64());
         Assert.Equal(2, after.GetProperty("connections").GetProperty("total").GetInt64());
+        Assert.Equal(0, after.GetProperty("connections").GetProperty("dashboard").GetInt64());
         Assert.Equal(2, after.GetProperty("sessions").GetInt32());
         Assert.Equal(1, after.GetProperty("topics").GetInt32());
         Assert.Equal(2, after.GetProperty("subscriptions").GetInt64());
@@ -98,6 +100,34 @@ public sealed class ReadApiTests
         Assert.Equal(
             after.GetProperty("latency").GetProperty("bucket_bounds_ms").GetArrayLength() + 1,
             enqueue.GetProperty("buckets").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_dashboard_connection_is_counted_apart_from_client_connections()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using JanusTestServer server = await JanusTestServer.StartAsync(configureServices: services => services.AddSingleton<TimeProvider>(time));
+        await using WsClient client = await WsClient.ConnectAsync(server);
+        await using WsClient dashboard = await WsClient.ConnectAsync(server, "dashboard=1");
+
+        // It is a WebSocket client like any other (it subscribes and receives), only counted apart.
+        await dashboard.SubscribeAsync("d");
+        await PublishAsync(server, "d");
+        await dashboard.ReceiveAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        JsonElement stats = await GetJsonAsync(server, "/api/stats");
+        JsonElement history = await GetJsonAsync(server, "/api/stats/history");
+
+        JsonElement connections = stats.GetProperty("connections");
+        Assert.Equal(1, connections.GetProperty("websocket").GetInt64());
+        Assert.Equal(1, connections.GetProperty("total").GetInt64());
+        Assert.Equal(1, connections.GetProperty("dashboard").GetInt64());
+        Assert.Equal(1, stats.GetProperty("connections_accepted").GetProperty("dashboard").GetInt64());
+        Assert.Equal(1, stats.GetProperty("connections_accepted").GetProperty("total").GetInt64());
+        Assert.Equal(1, stats.GetProperty("topics").GetInt32());
+        JsonElement sample = history.GetProperty("samples").EnumerateArray().Last();
+        Assert.Equal(1, sample.GetProperty("connections_websocket").GetInt64());
+        Assert.Equal(1, sample.GetProperty("connections_dashboard").GetInt64());
     }
 
     [Fact]

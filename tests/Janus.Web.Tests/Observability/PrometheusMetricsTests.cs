@@ -31,10 +31,12 @@ public sealed class PrometheusMetricsTests
         Assert.Equal("gauge", metrics.Types["janus_topics"]);
         Assert.Contains("janus_connections{transport=\"tcp\"}", metrics.Series.Keys);
         Assert.Contains("janus_connections{transport=\"websocket\"}", metrics.Series.Keys);
+        Assert.Contains("janus_connections{transport=\"dashboard\"}", metrics.Series.Keys);
+        Assert.DoesNotContain("janus_connections{transport=\"http\"}", metrics.Series.Keys);
         foreach (string counter in new[]
         {
             "janus_connections_accepted_total", "janus_subscribes_total", "janus_unsubscribes_total", "janus_publishes_total",
-            "janus_deliveries_total", "janus_bytes_sent_bytes_total", "janus_bytes_received_bytes_total",
+            "janus_deliveries_total", "janus_sent_bytes_total", "janus_received_bytes_total",
             "janus_slow_consumers_total", "janus_errors_total", "janus_heartbeat_pings_total",
         })
         {
@@ -42,6 +44,12 @@ public sealed class PrometheusMetricsTests
         }
 
         Assert.Contains("janus_publishes_total{transport=\"http\"}", metrics.Series.Keys);
+        Assert.DoesNotContain("janus_publishes_total{transport=\"dashboard\"}", metrics.Series.Keys);
+
+        // Each name carries its unit once (the exporter appends the unit unless the name already ends with it).
+        // (It used to export janus_bytes_sent_bytes_total.)
+        Assert.DoesNotContain(metrics.Types.Keys, name => name.StartsWith("janus_", StringComparison.Ordinal)
+            && name.Split('_').GroupBy(word => word).Any(words => words.Key is "bytes" or "milliseconds" or "seconds" && words.Count() > 1));
         Assert.Contains("janus_errors_total{code=\"slow_consumer\"}", metrics.Series.Keys);
         Assert.Contains("janus_errors_total{code=\"invalid_websocket_frame\"}", metrics.Series.Keys);
     }
@@ -71,6 +79,7 @@ public sealed class PrometheusMetricsTests
         PrometheusText after = await ScrapeAsync(server);
 
         Assert.Equal(0, before.Value("janus_connections{transport=\"websocket\"}"));
+        Assert.Equal(0, after.Value("janus_connections{transport=\"dashboard\"}"));
         Assert.True(after.Value("janus_connections{transport=\"websocket\"}") >= 1);
         Assert.Equal(2, after.Value("janus_connections_accepted_total{transport=\"websocket\"}") - before.Value("janus_connections_accepted_total{transport=\"websocket\"}"));
         Assert.Equal(1, after.Value("janus_subscribes_total") - before.Value("janus_subscribes_total"));
@@ -79,8 +88,8 @@ public sealed class PrometheusMetricsTests
         Assert.True(after.Value("janus_sessions") >= 1);
         Assert.Equal(1, after.Value("janus_publishes_total{transport=\"http\"}") - before.Value("janus_publishes_total{transport=\"http\"}"));
         Assert.Equal(1, after.Value("janus_deliveries_total") - before.Value("janus_deliveries_total"));
-        Assert.True(after.Value("janus_bytes_sent_bytes_total") > before.Value("janus_bytes_sent_bytes_total"));
-        Assert.True(after.Value("janus_bytes_received_bytes_total") > before.Value("janus_bytes_received_bytes_total"));
+        Assert.True(after.Value("janus_sent_bytes_total") > before.Value("janus_sent_bytes_total"));
+        Assert.True(after.Value("janus_received_bytes_total") > before.Value("janus_received_bytes_total"));
         Assert.Equal(1, after.Value("janus_errors_total{code=\"invalid_json\"}") - before.Value("janus_errors_total{code=\"invalid_json\"}"));
 
         // The fan-out histograms: one publish reached a subscriber, was queued and then written.

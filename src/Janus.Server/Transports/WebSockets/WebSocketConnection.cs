@@ -48,6 +48,7 @@ internal sealed class WebSocketConnection : ClientConnection
     private readonly PipeReader _input;
     private readonly int _maxMessageBytes;
     private readonly int _maxTopicLength;
+    private readonly bool _dashboard;
     private byte[]? _fragments;
     private int _fragmentLength;
     private bool _inFragmentedMessage;
@@ -57,7 +58,7 @@ internal sealed class WebSocketConnection : ClientConnection
     private Task _outputCompleted = Task.CompletedTask;
     private volatile bool _finished;
 
-    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish)
+    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard)
         : base(
             services,
             services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection),
@@ -69,6 +70,7 @@ internal sealed class WebSocketConnection : ClientConnection
         _http = http;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         MayPublish = mayPublish;
+        _dashboard = dashboard;
         _maxMessageBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
     }
@@ -76,9 +78,12 @@ internal sealed class WebSocketConnection : ClientConnection
     /// <inheritdoc />
     public override bool MayPublish { get; }
 
-    /// <summary>Serves one upgraded connection until it closes.</summary>
-    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish) =>
-        new WebSocketConnection(services, http, stream, mayPublish).RunAsync();
+    /// <inheritdoc />
+    protected override TransportKind CountedAs => _dashboard ? TransportKind.Dashboard : TransportKind.WebSocket;
+
+    /// <summary>Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients.</summary>
+    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard) =>
+        new WebSocketConnection(services, http, stream, mayPublish, dashboard).RunAsync();
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()

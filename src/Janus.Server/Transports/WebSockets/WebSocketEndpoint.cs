@@ -85,8 +85,15 @@ internal sealed class WebSocketEndpoint
         }
 
         Stream stream = await upgrade.UpgradeAsync();
-        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish);
+        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request));
     }
+
+    /// <summary>
+    /// The dashboard page marks its own connection with <c>?dashboard=1</c> so that it is counted apart from client
+    /// connections. Only a label for the counts: it grants nothing, so a client that claims it merely miscounts itself.
+    /// </summary>
+    private static bool IsDashboard(HttpRequest request) =>
+        request.Query.TryGetValue("dashboard", out StringValues value) && value.Count == 1 && value[0] == "1";
 
     private bool IsTrusted(HttpContext context) =>
         context.Connection.RemoteIpAddress is IPAddress address && _services.Trusted.IsTrusted(address);

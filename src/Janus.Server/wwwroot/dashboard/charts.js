@@ -224,8 +224,11 @@ export class TimeChart {
     const lines = svg("g", { "clip-path": `url(#${this.id}-clip)` }, this.plot);
     this.series.forEach((s, si) => {
       let area = "", line = "", run = [];
+      const points = [];
       const flush = () => {
         if (run.length === 0) return;
+        // A value between two gaps (one publish in a quiet minute) has no segment to draw: it gets a dot instead.
+        if (run.length === 1) points.push(run[0]);
         line += run.map((p, i) => (i === 0 ? "M" : "L") + p[0].toFixed(1) + " " + p[2].toFixed(1)).join("");
         if (s.area !== false) {
           area += run.map((p, i) => (i === 0 ? "M" : "L") + p[0].toFixed(1) + " " + p[2].toFixed(1)).join("");
@@ -247,6 +250,7 @@ export class TimeChart {
       flush();
       if (area) svg("path", { d: area, fill: `url(#${this.id}-g${si})`, class: "area" }, areas);
       if (line) svg("path", { d: line, stroke: s.color, class: "line" + (s.dashed ? " dashed" : "") }, lines);
+      for (const p of points) svg("circle", { cx: p[0].toFixed(1), cy: p[2].toFixed(1), r: 2.5, fill: s.color, class: "point" }, lines);
     });
 
     this.renderCursor();
@@ -373,10 +377,10 @@ export function sparkline(element, values, color) {
   element.setAttribute("preserveAspectRatio", "none");
   element.replaceChildren();
   const numbers = values.filter((v) => v !== null && v !== undefined && !Number.isNaN(v));
-  if (numbers.length < 2) return;
+  if (numbers.length === 0) return;
   let max = Math.max(...numbers), min = Math.min(...numbers, 0);
   if (max === min) max = min + 1;
-  const step = width / (values.length - 1);
+  const step = values.length > 1 ? width / (values.length - 1) : 0;
   let line = "", firstX = null, lastX = 0;
   values.forEach((v, i) => {
     if (v === null || v === undefined || Number.isNaN(v)) return;
@@ -385,6 +389,12 @@ export function sparkline(element, values, color) {
     if (firstX === null) firstX = px;
     lastX = px;
   });
+  if (numbers.length === 1) {
+    // One value alone (one publish in the last minute) makes no line: a tick from the bottom shows it.
+    svg("path", { d: `M${firstX.toFixed(1)} ${height}` + line.replace("M", "L"), stroke: color, class: "spark-line" }, element);
+    return;
+  }
+
   svg("path", { d: line + `L${lastX.toFixed(1)} ${height}L${firstX.toFixed(1)} ${height}Z`, fill: color, class: "spark-area" }, element);
   svg("path", { d: line, stroke: color, class: "spark-line" }, element);
 }

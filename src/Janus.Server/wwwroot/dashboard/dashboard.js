@@ -68,7 +68,7 @@ const charts = {
     ],
   }),
   latency: new TimeChart($("chart-latency"), {
-    label: "Fan-out latency per second",
+    label: "Fan-out latency p99 per second",
     format: formatMs,
     axisFormat: formatMsAxis,
     series: [
@@ -148,8 +148,9 @@ function renderCharts() {
 
     return null;
   };
+  // Per-second figures, labelled so: the 60-second write p99 is the one in the card above and in the table.
   legend($("legend-latency"), [
-    { label: "write p99", color: colors.write, value: formatMs(latest("write_p99_ms")) },
+    { label: "write p99, last busy second", color: colors.write, value: formatMs(latest("write_p99_ms")) },
     { label: "enqueue p99", color: colors.enqueue, value: formatMs(latest("enqueue_p99_ms")) },
   ]);
 
@@ -175,6 +176,7 @@ function renderStats(stats) {
   setText($("connections-total"), formatInteger(connections.total));
   setText($("connections-tcp"), formatInteger(connections.tcp));
   setText($("connections-websocket"), formatInteger(connections.websocket));
+  setText($("connections-dashboard"), formatInteger(connections.dashboard));
   setText($("topics-count"), formatInteger(stats.topics));
   setText($("subscriptions-count"), formatInteger(stats.subscriptions));
   setText($("sessions-count"), formatInteger(stats.sessions));

@@ -36,7 +36,9 @@ export class WatchPanel {
     const key = new URLSearchParams(location.search).get("key") || undefined;
     // The original protocol (no session kept after the tab goes): a dashboard shows what arrives now, and is closed
     // far more often than it loses its network.
-    this.client = new JanusClient({ key, minDelay: 500, maxDelay: 10000, resume: false });
+    // ?dashboard=1: the server counts this connection apart from client connections (docs/dashboard.md), so opening
+    // the page does not change the connection count it shows.
+    this.client = new JanusClient({ url: "/ws?dashboard=1", key, minDelay: 500, maxDelay: 10000, resume: false });
     this.client.on("state", () => this.renderState());
     this.client.on("open", () => this.renderState());
     this.client.on("close", (close) => {
