@@ -94,7 +94,8 @@ public sealed partial class EndToEndTests
         Assert.Equal(20, round.Bad);
         Assert.Equal(20, round.Lost);
         // The round lasted the window (measured from the publish, which follows the arming by a few milliseconds).
-        Assert.InRange(round.RunMs, 500, 5000);
+        Assert.InRange(round.RoundMs, 500, 5000);
+        Assert.Equal(silent.SetupMs + round.RoundMs, round.RunMs, 6);
     }
 
     [Fact]
