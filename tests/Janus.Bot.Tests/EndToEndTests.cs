@@ -1,9 +1,11 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Janus.Bot.Cli;
 using Janus.Bot.Coordination;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
 using Janus.Testing;
+using Spectre.Console;
 
 namespace Janus.Bot.Tests;
 
@@ -94,7 +96,8 @@ public sealed partial class EndToEndTests
         Assert.Equal(20, round.Bad);
         Assert.Equal(20, round.Lost);
         // The round lasted the window (measured from the publish, which follows the arming by a few milliseconds).
-        Assert.InRange(round.RunMs, 500, 5000);
+        Assert.InRange(round.RoundMs, 500, 5000);
+        Assert.Equal(silent.SetupMs + round.RoundMs, round.RunMs, 6);
     }
 
     [Fact]
@@ -144,6 +147,33 @@ public sealed partial class EndToEndTests
             Assert.Equal(0, round.Lost);
             Assert.Equal(Clients * 5, round.Deliveries);
         }
+    }
+
+    [Fact]
+    public async Task The_last_progress_line_shows_the_setup_time_of_the_report()
+    {
+        // Regression: setup was taken after the progress display had written its last line, so the report said 513 ms
+        // where the progress line said 0.3 s. Now both print the one figure, taken when the last worker was ready.
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        var options = new BotOptions { Clients = 50, Hosts = [server.TcpEndPoint!.ToString()], Rounds = 2, Interval = TimeSpan.Zero };
+        var progressText = new StringWriter { NewLine = "\n" };
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(progressText),
+            Interactive = InteractionSupport.No,
+            Ansi = AnsiSupport.No,
+        });
+
+        BotReport report = await BotRun.RunAsync(options, TextWriter.Null, console, CancellationToken.None);
+
+        string setup = report.SetupMs.ToString("F2", CultureInfo.InvariantCulture);
+        string last = progressText.ToString().TrimEnd('\n').Split('\n')[^1];
+        Assert.Equal($"setup done: 50/50 subscribed, 50 connected, 0 failed, setup: {setup}ms", last);
+        var output = new StringWriter { NewLine = "\n" };
+        ReportWriter.WriteText(output, report);
+        Assert.Equal(3, Regex.Count(output.ToString(), $"^setup: {Regex.Escape(setup)}ms, ", RegexOptions.Multiline));
+        Assert.True(report.Rounds[0].WarmUp);
+        Assert.Equal(report.SetupMs + report.Rounds[1].RoundMs, report.Rounds[1].RunMs, 6);
     }
 
     [Fact]

@@ -106,10 +106,12 @@ public sealed class LatencyStatsTests
         Assert.Equal(1001, merged.DoneUs);
         Assert.Equal(15, merged.BotCpuUs);
 
-        RoundReport report = RoundReport.From(merged, clients: 210, publishUs: 1);
+        RoundReport report = RoundReport.From(merged, clients: 210, publishUs: 1, setupMs: 100);
         Assert.Equal(13, report.Bad);
         Assert.Equal(5, report.Lost);
-        Assert.Equal(1.0, report.RunMs);
+        Assert.Equal(1.0, report.RoundMs);
+        Assert.Equal(101.0, report.RunMs);
+        Assert.False(report.WarmUp);
         Assert.Equal(0.999, report.DeliveryMs, 6);
     }
 
@@ -118,16 +120,20 @@ public sealed class LatencyStatsTests
     {
         var r1 = new RoundTally { Round = 1, Subscribed = 10, ExpectedPerClient = 1, Good = 10, Deliveries = 10, LastDeliveryUs = 2000, DoneUs = 2000 };
         var r2 = new RoundTally { Round = 2, Subscribed = 10, ExpectedPerClient = 1, Good = 9, Deliveries = 9, LastDeliveryUs = 11_000, DoneUs = 15_000 };
-        RoundReport[] rounds = [RoundReport.From(r1, 10, 0), RoundReport.From(r2, 10, 10_000)];
+        RoundReport[] rounds = [RoundReport.From(r1, 10, 0, setupMs: 50), RoundReport.From(r2, 10, 10_000, setupMs: 50)];
 
-        RoundReport summary = RoundReport.Summarize([r1, r2], rounds, 10);
+        RoundReport summary = RoundReport.Summarize([r1, r2], rounds, 10, setupMs: 50);
 
         Assert.Equal(0, summary.Round);
         Assert.Equal(20, summary.Clients);
         Assert.Equal(19, summary.Good);
         Assert.Equal(1, summary.Bad);
         Assert.Equal(1, summary.Lost);
-        Assert.Equal(7.0, summary.RunMs, 6);
+        Assert.Equal(7.0, summary.RoundMs, 6);
+        Assert.Equal(57.0, summary.RunMs, 6);
+        Assert.True(rounds[0].WarmUp);
+        Assert.False(rounds[1].WarmUp);
+        Assert.True(summary.WarmUp);
         Assert.Equal(19 / 0.003, summary.DeliveriesPerSecond, 3);
     }
 

@@ -66,13 +66,7 @@ internal static class BotRun
             }
 
             Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
-            if (progress is not null)
-            {
-                await SetupProgress.ShowAsync(progress, options.Clients, workers, ready);
-            }
-
-            ControlMessage[] readies = await ready;
-            report.SetupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            (ControlMessage[] readies, report.SetupMs) = await SetupProgress.WaitAsync(progress, options.Clients, workers, ready, started);
             report.SetupDoneUnixMs = WallClock.NowMilliseconds();
             report.Subscribed = readies.Sum(r => r.Subscribed);
             report.SetupFailures = readies.Sum(r => r.Failed);
@@ -137,9 +131,14 @@ internal static class BotRun
             }
         }
 
-        RoundReport[] rounds = tallies.Select(t => RoundReport.From(t.Tally, options.Clients, t.PublishUs)).ToArray();
+        RoundReport[] rounds = tallies.Select(t => RoundReport.From(t.Tally, options.Clients, t.PublishUs, report.SetupMs)).ToArray();
+        RoundTally[] merged = tallies.Select(t => t.Tally).ToArray();
         report.Rounds = rounds;
-        report.Summary = rounds.Length == 0 ? null : RoundReport.Summarize(tallies.Select(t => t.Tally).ToArray(), rounds, options.Clients);
+        report.Summary = rounds.Length == 0 ? null : RoundReport.Summarize(merged, rounds, options.Clients, report.SetupMs);
+
+        // Round 1 carries the warm-up (the first run of the bot's delivery path, and of the server's fan-out path when
+        // the server is fresh): the summary keeps it, so good/bad/lost cover every client-round, and this one leaves it out.
+        report.SummaryWithoutWarmUp = rounds.Length < 2 ? null : RoundReport.Summarize(merged[1..], rounds[1..], options.Clients, report.SetupMs);
         return report;
     }
 }

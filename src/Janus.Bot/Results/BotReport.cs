@@ -20,7 +20,10 @@ internal sealed class BotReport
 
     public double TimeoutMs { get; set; }
 
-    /// <summary>From the go signal to every client subscribed (or failed).</summary>
+    /// <summary>
+    /// Setup: from the go signal to every client subscribed (or failed), taken when the last worker reports ready;
+    /// the progress display's last line shows the same figure.
+    /// </summary>
     public double SetupMs { get; set; }
 
     public long Subscribed { get; set; }
@@ -42,5 +45,9 @@ internal sealed class BotReport
 
     public IReadOnlyList<RoundReport> Rounds { get; set; } = [];
 
+    /// <summary>All rounds merged (round 1, the warm-up, included); null when no round ran.</summary>
     public RoundReport? Summary { get; set; }
+
+    /// <summary>Rounds 2 to R merged, without the warm-up round; null with fewer than two rounds.</summary>
+    public RoundReport? SummaryWithoutWarmUp { get; set; }
 }

@@ -31,10 +31,19 @@ internal sealed class RoundReport
 
     public long ExpectedDeliveries { get; set; }
 
-    /// <summary>From the first publish to the end of the round (all delivered, or the window closed).</summary>
+    /// <summary>
+    /// True for round 1: the run's first publish, so the first time the bot's delivery path (and, against a fresh
+    /// server, the server's fan-out path) runs. For the summaries: whether round 1 is among the rounds merged.
+    /// </summary>
+    public bool WarmUp { get; set; }
+
+    /// <summary>The round: from the first publish to the end of the round (every expected message in, or the window closed).</summary>
+    public double RoundMs { get; set; }
+
+    /// <summary>The original's "run": setup plus the round (for a summary: setup plus the rounds' times).</summary>
     public double RunMs { get; set; }
 
-    /// <summary>From the first publish to the last delivery.</summary>
+    /// <summary>The delivery time: from the first publish to the last counted delivery.</summary>
     public double DeliveryMs { get; set; }
 
     /// <summary>Deliveries per second over <see cref="DeliveryMs"/>.</summary>
@@ -67,38 +76,42 @@ internal sealed class RoundReport
     [JsonIgnore]
     public LatencyStats Latency { get; private set; } = LatencyStats.Empty();
 
-    /// <summary>The report of one round from its merged tally.</summary>
-    public static RoundReport From(RoundTally tally, long clients, long publishUs)
+    /// <summary>The report of one round from its merged tally; <paramref name="setupMs"/> is the run's setup time.</summary>
+    public static RoundReport From(RoundTally tally, long clients, long publishUs, double setupMs)
     {
         ArgumentNullException.ThrowIfNull(tally);
-        double runMs = tally.DoneUs > publishUs ? (tally.DoneUs - publishUs) / 1000.0 : 0;
+        double roundMs = tally.DoneUs > publishUs ? (tally.DoneUs - publishUs) / 1000.0 : 0;
         double deliveryMs = tally.LastDeliveryUs > publishUs ? (tally.LastDeliveryUs - publishUs) / 1000.0 : 0;
-        return Build(tally, clients, runMs, deliveryMs);
+        return Build(tally, clients, tally.Round == 1, setupMs, roundMs, deliveryMs);
     }
 
-    /// <summary>All rounds together: counts and latencies added, times summed, rates over the summed delivery time.</summary>
-    public static RoundReport Summarize(IReadOnlyList<RoundTally> tallies, IReadOnlyList<RoundReport> rounds, long clients)
+    /// <summary>
+    /// Rounds together: counts and latencies added, round and delivery times summed, rates over the summed delivery
+    /// time, run = setup + the summed round times.
+    /// </summary>
+    public static RoundReport Summarize(IReadOnlyList<RoundTally> tallies, IReadOnlyList<RoundReport> rounds, long clients, double setupMs)
     {
         ArgumentNullException.ThrowIfNull(tallies);
         ArgumentNullException.ThrowIfNull(rounds);
         RoundTally merged = RoundTally.Merge(tallies);
         merged.Round = 0;
-        double runMs = 0, deliveryMs = 0;
+        double roundMs = 0, deliveryMs = 0;
         foreach (RoundReport round in rounds)
         {
-            runMs += round.RunMs;
+            roundMs += round.RoundMs;
             deliveryMs += round.DeliveryMs;
         }
 
-        return Build(merged, clients * rounds.Count, runMs, deliveryMs);
+        return Build(merged, clients * rounds.Count, rounds.Any(r => r.WarmUp), setupMs, roundMs, deliveryMs);
     }
 
-    private static RoundReport Build(RoundTally tally, long clients, double runMs, double deliveryMs)
+    private static RoundReport Build(RoundTally tally, long clients, bool warmUp, double setupMs, double roundMs, double deliveryMs)
     {
         LatencyStats latency = tally.Latency;
         return new RoundReport
         {
             Round = tally.Round,
+            WarmUp = warmUp,
             Clients = clients,
             Good = tally.Good,
             Bad = clients - tally.Good,
@@ -109,7 +122,8 @@ internal sealed class RoundReport
             Errors = tally.Errors,
             Deliveries = tally.Deliveries,
             ExpectedDeliveries = tally.ExpectedDeliveries,
-            RunMs = runMs,
+            RoundMs = roundMs,
+            RunMs = setupMs + roundMs,
             DeliveryMs = deliveryMs,
             DeliveriesPerSecond = deliveryMs > 0 ? tally.Deliveries / (deliveryMs / 1000.0) : 0,
             BotCpuMs = tally.BotCpuUs / 1000.0,

@@ -71,13 +71,7 @@ internal static class StormRun
             long started = Stopwatch.GetTimestamp();
             Broadcast(workers, new ControlMessage { Type = ControlMessage.ConnectType });
             Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
-            if (progress is not null)
-            {
-                await SetupProgress.ShowAsync(progress, options.Clients, workers, ready);
-            }
-
-            ControlMessage[] readies = await ready;
-            report.SetupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            (ControlMessage[] readies, report.SetupMs) = await SetupProgress.WaitAsync(progress, options.Clients, workers, ready, started);
             report.SetupDoneUnixMs = WallClock.NowMilliseconds();
             report.Subscribed = readies.Sum(r => r.Subscribed);
             report.SetupFailures = readies.Sum(r => r.Failed);
