@@ -264,7 +264,18 @@ public sealed class Topic
             else
             {
                 StreamPosition current = read.Current;
-                Adopt(current.Offset, current.Epoch);
+
+                // Only Redis's epoch is taken here, never its offset: a message Redis numbered before the read may still
+                // be on its way on the channel, and taking the offset would make the topic drop it as a duplicate, for
+                // every local subscriber (the reconnect storm with a node killed lost 191 messages so).
+                if (current.Epoch != Epoch)
+                {
+                    Epoch = current.Epoch;
+                    EpochUtf8 = Encoding.ASCII.GetBytes(current.Epoch);
+                    History?.Clear();
+                    EpochFromRedis = true;
+                    Volatile.Write(ref _lastOffset, 0);
+                }
                 items.Add(answer(Name, current, read.Recovered));
                 byte[] epoch = Encoding.ASCII.GetBytes(current.Epoch);
                 foreach (SharedHistoryEntry entry in read.Entries)
@@ -279,6 +290,15 @@ public sealed class Topic
 
             items.AddRange(live);
             queue.InsertAtHold(items, release);
+        }
+    }
+
+    /// <summary>Whether this node has fanned out everything up to <paramref name="position"/> (same epoch).</summary>
+    internal bool HasReached(StreamPosition position)
+    {
+        lock (PublishLock)
+        {
+            return position.Epoch == Epoch && Volatile.Read(ref _lastOffset) >= position.Offset;
         }
     }
 

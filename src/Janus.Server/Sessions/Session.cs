@@ -196,6 +196,17 @@ public sealed class Session
         }
 #pragma warning restore CA1031
 
+        // What Redis had numbered by the read may still be on its way here on the channel: give it a moment to arrive,
+        // so it is dropped from the live queue as part of the replay instead of reaching the client twice. Bounded; a
+        // quiet topic (nothing recent in the replay) has nothing on its way and does not wait.
+        if (read is { } done && done.Current.Offset > 0 && (done.Entries.Count > 0 || topic.Position.Epoch == done.Current.Epoch))
+        {
+            for (int i = 0; i < 200 && !topic.HasReached(done.Current); i++)
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+        }
+
         lock (_lock)
         {
             // Under the session lock, so a subscribe made now either sees the hold still in place or starts its own.
