@@ -205,13 +205,7 @@ public sealed class Topic
         {
             StreamPosition current = Position;
             subscription.StartOffset = current.Offset;
-            bool? recovered = null;
-            int first = 0, count = 0;
-            if (since is { } from)
-            {
-                recovered = from.Epoch == Epoch && from.Offset <= current.Offset
-                    && (from.Offset == current.Offset || (History is { } history && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
-            }
+            bool? recovered = Recovers(since, current, out int first, out int count);
 
             queue.TryEnqueue(answer(Name, current, recovered));
             if (recovered == true)
@@ -240,13 +234,7 @@ public sealed class Topic
             if (read is null)
             {
                 StreamPosition current = Position;
-                bool? recovered = null;
-                int first = 0, count = 0;
-                if (since is { } from)
-                {
-                    recovered = from.Epoch == Epoch && from.Offset <= current.Offset
-                        && (from.Offset == current.Offset || (History is { } history && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
-                }
+                bool? recovered = Recovers(since, current, out int first, out int count);
 
                 items.Add(answer(Name, current, recovered));
                 if (recovered == true)
@@ -429,10 +417,9 @@ public sealed class Topic
             TopicHistory? history = History;
             int first = 0, count = history?.Count ?? 0;
             recovered = true;
-            if (since is { } from)
+            if (since is not null)
             {
-                recovered = from.Epoch == Epoch && from.Offset <= current.Offset
-                    && (from.Offset == current.Offset || (history is not null && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
+                recovered = Recovers(since, current, out first, out count) == true;
                 if (!recovered)
                 {
                     count = 0;
@@ -446,6 +433,24 @@ public sealed class Topic
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Whether everything after <paramref name="since"/> up to <paramref name="current"/> can be replayed from this
+    /// node's history (null when no position was asked for); if so, where it starts and how many messages. Callers
+    /// hold <see cref="PublishLock"/>.
+    /// </summary>
+    private bool? Recovers(StreamPosition? since, StreamPosition current, out int first, out int count)
+    {
+        first = 0;
+        count = 0;
+        if (since is not { } from)
+        {
+            return null;
+        }
+
+        return from.Epoch == Epoch && from.Offset <= current.Offset
+            && (from.Offset == current.Offset || (History is { } history && history.Covers(from.Offset, current.Offset + 1, out first, out count)));
     }
 
     private void EnqueueHistory(OutboundQueue queue, int first, int count)

@@ -38,12 +38,7 @@ internal sealed class TopicHistory
     {
         if (_count == _capacity)
         {
-            OutboundMessage oldest = _ring[_head];
-            _ring[_head] = null!;
-            _head = (_head + 1) % _ring.Length;
-            _count--;
-            oldest.SetInHistory(false);
-            oldest.Release();
+            EvictOldest();
         }
 
         if (_count == _ring.Length)
@@ -62,12 +57,7 @@ internal sealed class TopicHistory
     {
         while (_count > 0 && nowTicks - _ring[_head].FanoutStartedAt >= _ttlTicks)
         {
-            OutboundMessage oldest = _ring[_head];
-            _ring[_head] = null!;
-            _head = (_head + 1) % _ring.Length;
-            _count--;
-            oldest.SetInHistory(false);
-            oldest.Release();
+            EvictOldest();
         }
 
         if (_count == 0 && _ring.Length > 0)
@@ -119,6 +109,16 @@ internal sealed class TopicHistory
         _ring = [];
         _head = 0;
         _count = 0;
+    }
+
+    private void EvictOldest()
+    {
+        OutboundMessage oldest = _ring[_head];
+        _ring[_head] = null!;
+        _head = (_head + 1) % _ring.Length;
+        _count--;
+        oldest.SetInHistory(false);
+        oldest.Release();
     }
 
     private void Grow()

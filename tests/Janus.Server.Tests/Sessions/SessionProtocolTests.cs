@@ -376,6 +376,9 @@ public sealed class SessionProtocolTests
         JsonElement after = JsonDocument.Parse(await http.GetStringAsync($"/api/history?topic=h&since=3&epoch={epoch}")).RootElement;
         Assert.True(after.GetProperty("recovered").GetBoolean());
         Assert.Equal([4L, 5L], after.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("message_id").GetInt64()).ToArray());
+        JsonElement upToDate = JsonDocument.Parse(await http.GetStringAsync($"/api/history?topic=h&since=5&epoch={epoch}")).RootElement;
+        Assert.True(upToDate.GetProperty("recovered").GetBoolean());
+        Assert.Equal(0, upToDate.GetProperty("messages").GetArrayLength());
         JsonElement unknown = JsonDocument.Parse(await http.GetStringAsync("/api/history?topic=none&since=3&epoch=x")).RootElement;
         Assert.False(unknown.GetProperty("recovered").GetBoolean());
     }
