@@ -149,13 +149,26 @@ internal static class SessionFrames
     /// Reads a delivery's topic, <c>message_id</c> (a number: the storm publisher's sequence), <c>offset</c> and
     /// <c>epoch</c>. The spans point into <paramref name="delivery"/>.
     /// </summary>
-    public static bool TryReadDelivery(ReadOnlySpan<byte> delivery, out ReadOnlySpan<byte> topic, out long sequence, out long offset, out ReadOnlySpan<byte> epoch)
+    public static bool TryReadDelivery(ReadOnlySpan<byte> delivery, out ReadOnlySpan<byte> topic, out long sequence, out long offset, out ReadOnlySpan<byte> epoch) =>
+        TryReadPositioned(delivery, "topic"u8, out topic, out sequence, out offset, out epoch, out _);
+
+    /// <summary>Reads a <c>subscribed</c> answer; <paramref name="recovered"/> is null when the answer has no such key.</summary>
+    public static bool TryReadSubscribed(ReadOnlySpan<byte> answer, out ReadOnlySpan<byte> topic, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered) =>
+        TryReadPositioned(answer, "subscribed"u8, out topic, out _, out offset, out epoch, out recovered);
+
+    /// <summary>
+    /// Reads an object that names a topic under <paramref name="topicKey"/> and a position (<c>offset</c>,
+    /// <c>epoch</c>), with an optional numeric <c>message_id</c> and boolean <c>recovered</c>: a delivery and a
+    /// <c>subscribed</c> answer differ only in those. False unless topic, offset and epoch are all there.
+    /// </summary>
+    private static bool TryReadPositioned(ReadOnlySpan<byte> json, ReadOnlySpan<byte> topicKey, out ReadOnlySpan<byte> topic, out long sequence, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered)
     {
         topic = default;
         epoch = default;
         sequence = -1;
         offset = -1;
-        var reader = new Utf8JsonReader(delivery);
+        recovered = null;
+        var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return false;
@@ -163,10 +176,11 @@ internal static class SessionFrames
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            int key = reader.ValueTextEquals("topic"u8) ? 1
+            int key = reader.ValueTextEquals(topicKey) ? 1
                 : reader.ValueTextEquals("message_id"u8) ? 2
                 : reader.ValueTextEquals("offset"u8) ? 3
                 : reader.ValueTextEquals("epoch"u8) ? 4
+                : reader.ValueTextEquals("recovered"u8) ? 5
                 : 0;
             if (!reader.Read())
             {
@@ -187,52 +201,7 @@ internal static class SessionFrames
                 case 4 when reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped:
                     epoch = reader.ValueSpan;
                     break;
-                default:
-                    reader.Skip();
-                    break;
-            }
-        }
-
-        return !topic.IsEmpty && offset >= 0 && !epoch.IsEmpty;
-    }
-
-    /// <summary>Reads a <c>subscribed</c> answer; <paramref name="recovered"/> is null when the answer has no such key.</summary>
-    public static bool TryReadSubscribed(ReadOnlySpan<byte> answer, out ReadOnlySpan<byte> topic, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered)
-    {
-        topic = default;
-        epoch = default;
-        offset = -1;
-        recovered = null;
-        var reader = new Utf8JsonReader(answer);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            int key = reader.ValueTextEquals("subscribed"u8) ? 1
-                : reader.ValueTextEquals("offset"u8) ? 2
-                : reader.ValueTextEquals("epoch"u8) ? 3
-                : reader.ValueTextEquals("recovered"u8) ? 4
-                : 0;
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            switch (key)
-            {
-                case 1 when reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped:
-                    topic = reader.ValueSpan;
-                    break;
-                case 2 when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long at):
-                    offset = at;
-                    break;
-                case 3 when reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped:
-                    epoch = reader.ValueSpan;
-                    break;
-                case 4 when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
+                case 5 when reader.TokenType is JsonTokenType.True or JsonTokenType.False:
                     recovered = reader.TokenType == JsonTokenType.True;
                     break;
                 default:
