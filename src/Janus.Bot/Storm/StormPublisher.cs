@@ -1,8 +1,9 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Janus.Bot.Protocols;
 using Janus.Protocol;
+using Janus.Protocol.Client;
 
 namespace Janus.Bot.Storm;
 
@@ -107,6 +108,7 @@ internal sealed class StormPublisher : IAsyncDisposable
     private async Task PublishAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(Tick);
+        using var writer = new CommandWriter();
         long started = Stopwatch.GetTimestamp();
         try
         {
@@ -120,16 +122,17 @@ internal sealed class StormPublisher : IAsyncDisposable
                 }
 
                 // Everything due goes in one write.
-                var batch = new List<byte>(256 * (int)Math.Min(due - next, 10_000));
+                var batch = new ArrayBufferWriter<byte>(256 * (int)Math.Min(due - next, 10_000));
                 for (long m = next; m < due; m++)
                 {
-                    batch.AddRange(SessionFrames.Publish(_topics[m % _topics.Length], EventName, (m / _topics.Length) + 1));
+                    long number = (m / _topics.Length) + 1;
+                    var data = new TypedJsonData<long>(number, BotJsonContext.Default.Int64);
+                    batch.Write(writer.Build(new NumberedPublishFrame<TypedJsonData<long>>(_topics[m % _topics.Length], EventName, number, data)));
                 }
 
-                byte[] bytes = [.. batch];
                 lock (_sendLock)
                 {
-                    _socket.Send(bytes);
+                    _socket.Send(batch.WrittenSpan);
                 }
 
                 Interlocked.Exchange(ref _published, due);

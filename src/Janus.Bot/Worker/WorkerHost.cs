@@ -21,7 +21,7 @@ internal sealed class WorkerHost
     private readonly TextWriter _output;
     private readonly TextWriter _log;
     private readonly Lock _writeLock = new();
-    private readonly List<ReceiveLoop> _loops = [];
+    private readonly List<TestLoop> _loops = [];
     private WorkerConfig _config = new();
 
     public WorkerHost(TextReader input, TextWriter output, TextWriter log)
@@ -61,7 +61,7 @@ internal sealed class WorkerHost
         }
         finally
         {
-            foreach (ReceiveLoop loop in _loops)
+            foreach (TestLoop loop in _loops)
             {
                 loop.Dispose();
             }
@@ -96,7 +96,7 @@ internal sealed class WorkerHost
         for (int t = 0; t < threads; t++)
         {
             int inFlight = Math.Max(1, _config.ConnectConcurrency / threads);
-            _loops.Add(new ReceiveLoop($"worker {_config.Index}/io {t}", protocol, shares[t], hosts, sources, topics, inFlight, _log));
+            _loops.Add(new TestLoop($"worker {_config.Index}/io {t}", protocol, shares[t], hosts, sources, topics, inFlight, _log));
         }
     }
 
@@ -196,7 +196,7 @@ internal sealed class WorkerHost
     private void WriteCounts(string type, long cpuUs = 0)
     {
         long connected = 0, subscribed = 0, failed = 0;
-        foreach (ReceiveLoop loop in _loops)
+        foreach (TestLoop loop in _loops)
         {
             connected += loop.Connected;
             subscribed += loop.Subscribed;
