@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Janus.Bot.Coordination;
 using Janus.Protocol;
 using Janus.Protocol.Client;
 
@@ -40,30 +41,8 @@ internal sealed class StormPublisher : IAsyncDisposable
     /// <summary>Connects and waits for the greeting.</summary>
     public static async Task<StormPublisher> ConnectAsync(IPEndPoint server, string[] topics, double rate, CancellationToken cancellationToken)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(server, cancellationToken);
-            byte[] buffer = new byte[4096];
-            int seen = 0;
-            while (Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, seen) < 0)
-            {
-                int read = await socket.ReceiveAsync(buffer.AsMemory(seen), cancellationToken);
-                if (read == 0)
-                {
-                    throw new IOException($"{server} closed the publisher's connection before greeting it.");
-                }
-
-                seen = Math.Min(seen + read, buffer.Length - 1);
-            }
-
-            return new StormPublisher(socket, topics, rate);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        Socket socket = await PublisherConnection.ConnectAsync(server, cancellationToken);
+        return new StormPublisher(socket, topics, rate);
     }
 
     /// <summary>Starts publishing; runs until <see cref="StopAsync"/>.</summary>

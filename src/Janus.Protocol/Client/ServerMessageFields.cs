@@ -16,43 +16,8 @@ public static class ServerMessageFields
     /// </summary>
     public static bool TryReadToken(ReadOnlySpan<byte> greeting, out ReadOnlySpan<byte> token)
     {
-        token = default;
-        var reader = new Utf8JsonReader(greeting);
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                bool isToken = reader.ValueTextEquals("token"u8);
-                if (!reader.Read())
-                {
-                    return false;
-                }
-
-                if (isToken)
-                {
-                    if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
-                    {
-                        return false;
-                    }
-
-                    token = reader.ValueSpan;
-                    return true;
-                }
-
-                reader.Skip();
-            }
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-
-        return false;
+        ReadFields(greeting, "token"u8, out token, out _, out _, out _, out _);
+        return !token.IsEmpty;
     }
 
     /// <summary>
@@ -61,20 +26,23 @@ public static class ServerMessageFields
     /// epoch are all there: a delivery to a client that did not opt in has no position.
     /// </summary>
     public static bool TryReadDelivery(ReadOnlySpan<byte> delivery, out ReadOnlySpan<byte> topic, out long messageId, out long offset, out ReadOnlySpan<byte> epoch) =>
-        TryReadPositioned(delivery, "topic"u8, out topic, out messageId, out offset, out epoch, out _);
+        ReadFields(delivery, "topic"u8, out topic, out messageId, out offset, out epoch, out _) && HasPosition(topic, offset, epoch);
 
     /// <summary>A <c>subscribed</c> answer; <paramref name="recovered"/> is null when the answer has no such key.</summary>
     public static bool TryReadSubscribed(ReadOnlySpan<byte> answer, out ReadOnlySpan<byte> topic, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered) =>
-        TryReadPositioned(answer, "subscribed"u8, out topic, out _, out offset, out epoch, out recovered);
+        ReadFields(answer, "subscribed"u8, out topic, out _, out offset, out epoch, out recovered) && HasPosition(topic, offset, epoch);
+
+    private static bool HasPosition(ReadOnlySpan<byte> topic, long offset, ReadOnlySpan<byte> epoch) => !topic.IsEmpty && offset >= 0 && !epoch.IsEmpty;
 
     /// <summary>
-    /// Reads an object that names a topic under <paramref name="topicKey"/> and a position (<c>offset</c>,
-    /// <c>epoch</c>), with an optional numeric <c>message_id</c> and boolean <c>recovered</c>: a delivery and a
-    /// <c>subscribed</c> answer differ only in those.
+    /// One pass over an object's top-level keys: the unescaped string under <paramref name="nameKey"/> (the topic of a
+    /// delivery, of a <c>subscribed</c> answer, or the greeting's token), a numeric <c>message_id</c>, <c>offset</c>,
+    /// <c>epoch</c> and boolean <c>recovered</c>; whatever is absent keeps its default. False when the bytes are not a
+    /// well-formed object.
     /// </summary>
-    private static bool TryReadPositioned(ReadOnlySpan<byte> json, ReadOnlySpan<byte> topicKey, out ReadOnlySpan<byte> topic, out long messageId, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered)
+    private static bool ReadFields(ReadOnlySpan<byte> json, ReadOnlySpan<byte> nameKey, out ReadOnlySpan<byte> name, out long messageId, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered)
     {
-        topic = default;
+        name = default;
         epoch = default;
         messageId = -1;
         offset = -1;
@@ -89,7 +57,7 @@ public static class ServerMessageFields
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                int key = reader.ValueTextEquals(topicKey) ? 1
+                int key = reader.ValueTextEquals(nameKey) ? 1
                     : reader.ValueTextEquals("message_id"u8) ? 2
                     : reader.ValueTextEquals("offset"u8) ? 3
                     : reader.ValueTextEquals("epoch"u8) ? 4
@@ -103,7 +71,7 @@ public static class ServerMessageFields
                 switch (key)
                 {
                     case 1 when reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped:
-                        topic = reader.ValueSpan;
+                        name = reader.ValueSpan;
                         break;
                     case 2 when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out long id):
                         messageId = id;
@@ -128,6 +96,6 @@ public static class ServerMessageFields
             return false;
         }
 
-        return !topic.IsEmpty && offset >= 0 && !epoch.IsEmpty;
+        return true;
     }
 }
