@@ -7,4 +7,5 @@ namespace Janus.Bot;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ControlMessage))]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(long))]
 internal sealed partial class BotJsonContext : JsonSerializerContext;

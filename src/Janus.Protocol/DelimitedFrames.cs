@@ -41,4 +41,24 @@ public static class DelimitedFrames
         buffer = buffer.Slice(buffer.GetPosition(1, position.Value));
         return true;
     }
+
+    /// <summary>
+    /// The same over one contiguous buffer (a caller that receives into its own memory, as janus-bot does): the frame
+    /// at the start of <paramref name="data"/> without its delimiter, and how many bytes it takes with it; false when
+    /// no delimiter is in <paramref name="data"/> yet.
+    /// </summary>
+    public static bool TryRead(ReadOnlySpan<byte> data, byte delimiter, out ReadOnlySpan<byte> frame, out int consumed)
+    {
+        int index = data.IndexOf(delimiter);
+        if (index < 0)
+        {
+            frame = default;
+            consumed = 0;
+            return false;
+        }
+
+        frame = data[..index];
+        consumed = index + 1;
+        return true;
+    }
 }

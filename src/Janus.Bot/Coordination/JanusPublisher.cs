@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Janus.Bot.Protocols;
-using Janus.Protocol;
 
 namespace Janus.Bot.Coordination;
 
@@ -17,25 +16,9 @@ internal sealed class JanusPublisher(IPEndPoint server) : IPublisher
 
     public async Task PrepareAsync(int messages, CancellationToken cancellationToken)
     {
-        byte[] buffer = new byte[4096];
         for (int i = 0; i < messages; i++)
         {
-            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            _sockets.Add(socket);
-            await socket.ConnectAsync(server, cancellationToken);
-
-            // Wait for the greeting: the server is done accepting us and the publish will be read at once.
-            int seen = 0;
-            while (Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, seen) < 0)
-            {
-                int read = await socket.ReceiveAsync(buffer.AsMemory(seen), cancellationToken);
-                if (read == 0)
-                {
-                    throw new IOException($"{server} closed the publisher's connection before greeting it.");
-                }
-
-                seen = Math.Min(seen + read, buffer.Length - 1);
-            }
+            _sockets.Add(await PublisherConnection.ConnectAsync(server, cancellationToken));
         }
     }
 

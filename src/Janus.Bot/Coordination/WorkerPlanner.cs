@@ -1,12 +1,13 @@
 using System.Net;
 using Janus.Bot.Cli;
+using Janus.Bot.Protocols;
 
 namespace Janus.Bot.Coordination;
 
 /// <summary>Splits the clients over worker processes: as few as the per-process socket limit allows, evenly.</summary>
 internal static class WorkerPlanner
 {
-    public static IReadOnlyList<WorkerConfig> Plan(BotOptions options, IReadOnlyList<IPEndPoint> hosts, IReadOnlyList<IPAddress> sources)
+    public static IReadOnlyList<WorkerConfig> Plan(FleetOptions options, IReadOnlyList<IPEndPoint> hosts, IReadOnlyList<IPAddress> sources)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hosts);
@@ -22,7 +23,7 @@ internal static class WorkerPlanner
             plan.Add(new WorkerConfig
             {
                 Index = w,
-                Protocol = options.Protocol.ToString().ToLowerInvariant(),
+                Protocol = (options is BotOptions test ? test.Protocol : BotProtocol.Janus).ToString().ToLowerInvariant(),
                 FirstClient = first,
                 ClientCount = count,
                 Hosts = hosts.Select(h => h.ToString()).ToArray(),

@@ -1,8 +1,12 @@
+using System.Buffers;
+using Janus.Protocol.Client;
+
 namespace Janus.Bot.Protocols;
 
 /// <summary>
-/// The bytes a bot client sends and how it cuts what it receives into messages. Implementations are stateless and
-/// allocate nothing per message: they only find boundaries and classify.
+/// The bytes a bot client sends and how it cuts what it receives into messages: the Janus wire (from Janus.Protocol,
+/// shared with Janus.Client) or Redis pub/sub. Implementations are stateless and allocate nothing per message: they
+/// only find boundaries and classify.
 /// </summary>
 internal abstract class ClientProtocol
 {
@@ -19,10 +23,11 @@ internal abstract class ClientProtocol
     public abstract byte[] Pong { get; }
 
     /// <summary>
-    /// Reads the message at the start of <paramref name="data"/>: its kind, how many bytes it takes, and where its
-    /// payload (the JSON) lies inside it.
+    /// Reads the message at the start of <paramref name="data"/>: <see cref="OperationStatus.Done"/> with its kind, how
+    /// many bytes it takes, and where its payload (the JSON) lies inside it; <see cref="OperationStatus.NeedMoreData"/>
+    /// when it is not all there yet; <see cref="OperationStatus.InvalidData"/> when the bytes can never form a message.
     /// </summary>
-    public abstract ServerMessageKind Read(ReadOnlySpan<byte> data, out int consumed, out int payloadStart, out int payloadLength);
+    public abstract OperationStatus Read(ReadOnlySpan<byte> data, out int consumed, out ServerFrameKind kind, out int payloadStart, out int payloadLength);
 
     public static ClientProtocol For(BotProtocol protocol) => protocol switch
     {

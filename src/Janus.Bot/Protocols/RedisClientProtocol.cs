@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using Janus.Protocol.Client;
 
 namespace Janus.Bot.Protocols;
 
@@ -49,20 +51,26 @@ internal sealed class RedisClientProtocol : ClientProtocol
         return pos;
     }
 
-    public override ServerMessageKind Read(ReadOnlySpan<byte> data, out int consumed, out int payloadStart, out int payloadLength)
+    /// <summary>
+    /// Reads one RESP reply: a pushed <c>message</c> is a <see cref="ServerFrameKind.Delivery"/> (its payload the
+    /// published JSON), the <c>subscribe</c> reply an <see cref="ServerFrameKind.Ack"/> (as Janus's ACK), an error
+    /// line an <see cref="ServerFrameKind.Error"/>, anything else <see cref="ServerFrameKind.Unknown"/>.
+    /// </summary>
+    public override OperationStatus Read(ReadOnlySpan<byte> data, out int consumed, out ServerFrameKind kind, out int payloadStart, out int payloadLength)
     {
         consumed = 0;
+        kind = ServerFrameKind.Unknown;
         payloadStart = 0;
         payloadLength = 0;
         if (data.IsEmpty)
         {
-            return ServerMessageKind.Incomplete;
+            return OperationStatus.NeedMoreData;
         }
 
         switch (data[0])
         {
             case (byte)'*':
-                return ReadArray(data, out consumed, out payloadStart, out payloadLength);
+                return ReadArray(data, out consumed, out kind, out payloadStart, out payloadLength);
             case (byte)'-':
             case (byte)'+':
             case (byte)':':
@@ -70,43 +78,44 @@ internal sealed class RedisClientProtocol : ClientProtocol
                 int line = data.IndexOf("\r\n"u8);
                 if (line < 0)
                 {
-                    return ServerMessageKind.Incomplete;
+                    return OperationStatus.NeedMoreData;
                 }
 
                 consumed = line + 2;
                 payloadStart = 1;
                 payloadLength = line - 1;
-                return data[0] == (byte)'-' ? ServerMessageKind.Error : ServerMessageKind.Other;
+                kind = data[0] == (byte)'-' ? ServerFrameKind.Error : ServerFrameKind.Unknown;
+                return OperationStatus.Done;
             }
 
             default:
-                return ServerMessageKind.Malformed;
+                return OperationStatus.InvalidData;
         }
     }
 
-    private static ServerMessageKind ReadArray(ReadOnlySpan<byte> data, out int consumed, out int payloadStart, out int payloadLength)
+    private static OperationStatus ReadArray(ReadOnlySpan<byte> data, out int consumed, out ServerFrameKind kind, out int payloadStart, out int payloadLength)
     {
         consumed = 0;
+        kind = ServerFrameKind.Unknown;
         payloadStart = 0;
         payloadLength = 0;
         int pos = 1;
-        ServerMessageKind header = ReadNumberLine(data, ref pos, out long count);
-        if (header != ServerMessageKind.Other)
+        OperationStatus header = ReadNumberLine(data, ref pos, out long count);
+        if (header != OperationStatus.Done)
         {
             return header;
         }
 
-        ServerMessageKind kind = ServerMessageKind.Other;
         for (long element = 0; element < count; element++)
         {
             if (pos >= data.Length)
             {
-                return ServerMessageKind.Incomplete;
+                return OperationStatus.NeedMoreData;
             }
 
             byte type = data[pos++];
-            ServerMessageKind line = ReadNumberLine(data, ref pos, out long value);
-            if (line != ServerMessageKind.Other)
+            OperationStatus line = ReadNumberLine(data, ref pos, out long value);
+            if (line != OperationStatus.Done)
             {
                 return line;
             }
@@ -118,22 +127,22 @@ internal sealed class RedisClientProtocol : ClientProtocol
 
             if (type != (byte)'$' || value < 0)
             {
-                return ServerMessageKind.Malformed;
+                return OperationStatus.InvalidData;
             }
 
             if (data.Length - pos < value + 2)
             {
-                return ServerMessageKind.Incomplete;
+                return OperationStatus.NeedMoreData;
             }
 
             ReadOnlySpan<byte> bulk = data.Slice(pos, (int)value);
             if (element == 0)
             {
-                kind = bulk.SequenceEqual("message"u8) ? ServerMessageKind.Delivery
-                    : bulk.SequenceEqual("subscribe"u8) ? ServerMessageKind.Subscribed
-                    : ServerMessageKind.Other;
+                kind = bulk.SequenceEqual("message"u8) ? ServerFrameKind.Delivery
+                    : bulk.SequenceEqual("subscribe"u8) ? ServerFrameKind.Ack
+                    : ServerFrameKind.Unknown;
             }
-            else if (element == 2 && kind == ServerMessageKind.Delivery)
+            else if (element == 2 && kind == ServerFrameKind.Delivery)
             {
                 payloadStart = pos;
                 payloadLength = (int)value;
@@ -143,26 +152,26 @@ internal sealed class RedisClientProtocol : ClientProtocol
         }
 
         consumed = pos;
-        return kind;
+        return OperationStatus.Done;
     }
 
-    /// <summary>Reads a decimal number ended by CRLF at <paramref name="pos"/>; Other on success.</summary>
-    private static ServerMessageKind ReadNumberLine(ReadOnlySpan<byte> data, ref int pos, out long value)
+    /// <summary>Reads a decimal number ended by CRLF at <paramref name="pos"/>.</summary>
+    private static OperationStatus ReadNumberLine(ReadOnlySpan<byte> data, ref int pos, out long value)
     {
         value = 0;
         int line = data[pos..].IndexOf("\r\n"u8);
         if (line < 0)
         {
-            return ServerMessageKind.Incomplete;
+            return OperationStatus.NeedMoreData;
         }
 
         if (!Utf8Parser.TryParse(data.Slice(pos, line), out value, out int used) || used != line)
         {
-            return ServerMessageKind.Malformed;
+            return OperationStatus.InvalidData;
         }
 
         pos += line + 2;
-        return ServerMessageKind.Other;
+        return OperationStatus.Done;
     }
 
     private static int WriteLength(Span<byte> destination, int length)

@@ -17,9 +17,8 @@ internal static class TestMessage
     /// <summary>The topic of client <paramref name="index"/>'s share when clients are spread over several topics.</summary>
     public static string Topic(int index, int topicCount) => topicCount <= 1 ? DefaultTopic : $"{DefaultTopic}-{index}";
 
-    /// <summary>The publish body without a timestamp (Janus stamps it): keys in the original's order.</summary>
-    public static byte[] PublishBody(string topic) =>
-        Encoding.UTF8.GetBytes("{\"topic\":" + Quote(topic) + ",\"event\":\"" + Event + "\",\"message_id\":\"\",\"data\":\"" + Data + "\"}");
+    /// <summary><see cref="Data"/> as the JSON value a publish carries.</summary>
+    public static ReadOnlyMemory<byte> DataJson { get; } = Encoding.UTF8.GetBytes("\"" + Data + "\"");
 
     /// <summary>
     /// The delivery as Janus sends it, stamped here with <paramref name="timestamp"/>: what the Redis adapter publishes,

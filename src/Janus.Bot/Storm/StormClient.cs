@@ -1,19 +1,15 @@
 namespace Janus.Bot.Storm;
 
-/// <summary>One storm client, held by value in its loop's array (its topics' cursors and token live in arrays beside it).</summary>
+/// <summary>
+/// One storm client's session state beside its <see cref="Worker.ConnectionSlot"/>, held by value in its loop's array
+/// (its topics' cursors and token live in arrays beside it).
+/// </summary>
 internal struct StormClient
 {
-    public int Fd;
     public StormPhase Phase;
-    public byte Attempts;
-    public int Host;
-    public int Source;
 
     /// <summary>The global index of its first topic; it holds <c>TopicsPerClient</c> topics from there, wrapping.</summary>
     public int FirstTopic;
-
-    /// <summary>Subscribed at setup: its numbers are checked to the end of the run.</summary>
-    public bool Joined;
 
     /// <summary>Whether the current connection is a comeback (resume) rather than the first setup.</summary>
     public bool Returning;
@@ -31,8 +27,4 @@ internal struct StormClient
     /// <summary>Whether it has its answer, and whether it has caught up, in the current episode.</summary>
     public bool Resumed;
     public bool CaughtUp;
-
-    /// <summary>The start of a message cut off at the end of a receive; rented only when a message straddles reads.</summary>
-    public byte[]? Pending;
-    public int PendingLength;
 }

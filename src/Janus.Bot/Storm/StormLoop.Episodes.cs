@@ -1,11 +1,59 @@
 using Janus.Bot.Worker;
-using Janus.Native;
 
 namespace Janus.Bot.Storm;
 
 /// <summary>The storm loop's episodes: cuts and the comebacks they cause, the drain at the end, and the goodbye.</summary>
-internal sealed unsafe partial class StormLoop
+internal sealed partial class StormLoop
 {
+    /// <summary>A comeback that could not connect, or was closed before its answer: back off and try again, up to a bound.</summary>
+    protected override void OnComebackFailed(int index)
+    {
+        byte attempts = Connections[index].Attempts;
+        if (_clients[index].Returning && attempts < MaxReturnAttempts)
+        {
+            // 50 ms, 100 ms, … up to 1 s: a node that is down (or restarting) is not hammered.
+            long backoffUs = Math.Min(1_000_000, 50_000L << Math.Min(attempts - 1, 5));
+            Schedule(index, WallClock.NowMicroseconds() + backoffUs);
+        }
+        else
+        {
+            GiveUp(index);
+        }
+    }
+
+    protected override void OnGaveUp(int index)
+    {
+        ref StormClient client = ref _clients[index];
+        client.Phase = StormPhase.Failed;
+        if (client.Returning && _episodes.TryGetValue(client.Episode, out StormEpisode? episode))
+        {
+            episode.Tally.Failed++;
+            if (ReferenceEquals(episode, _round) && episode.Settled)
+            {
+                FinishRound();
+            }
+        }
+
+        if (_drainDone is not null)
+        {
+            for (int k = 0; k < _perClient; k++)
+            {
+                if (_cursors[(index * _perClient) + k].Highest < _final![TopicOf(index, k)])
+                {
+                    DrainProgress();
+                }
+            }
+        }
+    }
+
+    private void DrainProgress()
+    {
+        if (--_drainRemaining <= 0 && _drainDone is not null)
+        {
+            FinishDrain();
+        }
+    }
+
     private void Cut(int round, double fraction, int seed, long deadlineUs, TaskCompletionSource<StormEpisodeTally> done)
     {
         var episode = new StormEpisode(round) { Done = done, DeadlineUs = deadlineUs };
@@ -42,13 +90,12 @@ internal sealed unsafe partial class StormLoop
 
     private void SayBye()
     {
-        _setupRunning = false;
-        _connectQueue.Clear();
+        CancelConnects();
         _away.Clear();
         for (int i = 0; i < _clients.Length; i++)
         {
             ref StormClient client = ref _clients[i];
-            if (client.Phase == StormPhase.Live && Send(client.Fd, ByeFrame))
+            if (client.Phase == StormPhase.Live && Send(i, ByeFrame))
             {
                 client.Phase = StormPhase.Leaving;
                 _leaving++;
@@ -56,24 +103,9 @@ internal sealed unsafe partial class StormLoop
         }
 
         _byeDeadlineUs = WallClock.NowMicroseconds() + (long)ByeTimeout.TotalMicroseconds;
-        _stopping = _leaving == 0;
-    }
-
-    /// <summary>A client that said bye: what still arrives is dropped; the server's close ends it.</summary>
-    private void OnLeaving(int index)
-    {
-        ref StormClient client = ref _clients[index];
-        nint received = Libc.Recv(client.Fd, _buffer, ReceiveSize, 0);
-        if (received > 0 || (received < 0 && Libc.Errno is Libc.EAgain or Libc.EIntr))
+        if (_leaving == 0)
         {
-            return;
-        }
-
-        CloseSocket(ref client);
-        client.Phase = StormPhase.Failed;
-        if (--_leaving == 0)
-        {
-            _stopping = true;
+            Stop();
         }
     }
 
@@ -81,13 +113,13 @@ internal sealed unsafe partial class StormLoop
     private void GoAway(int index, StormEpisode episode, long nowUs)
     {
         ref StormClient client = ref _clients[index];
-        CloseSocket(ref client);
+        CloseSocket(index);
         client.Episode = episode.Tally.Round;
         client.CutAtUs = nowUs;
         client.Returning = true;
         client.Resumed = false;
         client.CaughtUp = false;
-        client.Attempts = 0;
+        Connections[index].Attempts = 0;
         episode.Tally.Cut++;
         if (episode.Tally.FirstCutUs == 0)
         {
@@ -102,7 +134,7 @@ internal sealed unsafe partial class StormLoop
         ref StormClient client = ref _clients[index];
         if (_resumeOnNextHost)
         {
-            client.Host = (client.Host + 1) % _hosts.Length;
+            Connections[index].Host = (Connections[index].Host + 1) % _hostCount;
         }
 
         client.Phase = StormPhase.Away;
@@ -118,7 +150,7 @@ internal sealed unsafe partial class StormLoop
             if (_clients[index].Phase == StormPhase.Away)
             {
                 _clients[index].Phase = StormPhase.Waiting;
-                _connectQueue.Enqueue(index);
+                Enqueue(index);
             }
         }
     }
@@ -138,7 +170,7 @@ internal sealed unsafe partial class StormLoop
         _drainRemaining = 0;
         for (int i = 0; i < _clients.Length; i++)
         {
-            if (!_clients[i].Joined || _clients[i].Phase == StormPhase.Failed)
+            if (!Connections[i].Joined || _clients[i].Phase == StormPhase.Failed)
             {
                 continue;
             }
@@ -163,7 +195,7 @@ internal sealed unsafe partial class StormLoop
         long tail = 0, clients = 0;
         for (int i = 0; i < _clients.Length; i++)
         {
-            if (!_clients[i].Joined)
+            if (!Connections[i].Joined)
             {
                 continue;
             }
@@ -182,7 +214,7 @@ internal sealed unsafe partial class StormLoop
             Lost = _gaps + tail,
             Duplicates = _duplicates,
             OutOfOrder = _outOfOrder,
-            Errors = _errors,
+            Errors = Errors,
             Unplanned = _episodes[0].Snapshot(),
             Replayed = _replayed.ToStats(),
             Live = _live.ToStats(),

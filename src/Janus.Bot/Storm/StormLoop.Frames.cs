@@ -1,197 +1,58 @@
-using System.Buffers;
 using Janus.Bot.Protocols;
 using Janus.Bot.Worker;
-using Janus.Native;
 using Janus.Protocol;
+using Janus.Protocol.Client;
 
 namespace Janus.Bot.Storm;
 
-/// <summary>The storm loop's receive side: frames cut, classified and acted on per phase.</summary>
-internal sealed unsafe partial class StormLoop
+/// <summary>The storm loop's receive side: what each frame from the server does, per phase.</summary>
+internal sealed partial class StormLoop
 {
-    private void OnEvent(int index, uint events)
+    protected override void OnConnected(int index)
     {
-        ref StormClient client = ref _clients[index];
-        switch (client.Phase)
-        {
-            case StormPhase.Connecting:
-                if ((events & (Libc.EpollOut | Libc.EpollErr | Libc.EpollHup)) == 0 || !CompleteConnect(index))
-                {
-                    return;
-                }
-
-                if ((events & Libc.EpollIn) != 0)
-                {
-                    Receive(index);
-                }
-
-                return;
-
-            case StormPhase.AwaitGreeting:
-            case StormPhase.AwaitSubscribed:
-            case StormPhase.AwaitResumed:
-            case StormPhase.Live:
-                Receive(index);
-                return;
-
-            case StormPhase.Leaving:
-                OnLeaving(index);
-                return;
-
-            default:
-                return;
-        }
-    }
-
-    private bool CompleteConnect(int index)
-    {
-        ref StormClient client = ref _clients[index];
-        int error = 0;
-        uint length = sizeof(int);
-        if (Libc.GetSockOpt(client.Fd, Libc.SolSocket, Libc.SoError, &error, &length) < 0)
-        {
-            error = Libc.Errno;
-        }
-
-        if (error != 0)
-        {
-            LogError($"connect failed: errno {error}");
-            RetryOrFail(index);
-            return false;
-        }
-
-        // Stop asking for writability (level-triggered, it would fire on every wait from now on).
-        EpollEvents.Control(_epfd, Libc.EpollCtlMod, client.Fd, Libc.EpollIn | Libc.EpollRdHup, (ulong)index);
-        if (!client.Returning)
-        {
-            Volatile.Write(ref _connected, _connected + 1);
-        }
-
-        client.Phase = StormPhase.AwaitGreeting;
-        if (!Send(client.Fd, PingFrame))
+        _clients[index].Phase = StormPhase.AwaitGreeting;
+        if (!Send(index, JanusClientProtocol.Instance.Hello(string.Empty)))
         {
             RetryOrFail(index);
-            return false;
-        }
-
-        return true;
-    }
-
-    private void Receive(int index)
-    {
-        ref StormClient client = ref _clients[index];
-        int pending = client.PendingLength;
-        if (pending > 0)
-        {
-            client.Pending.AsSpan(0, pending).CopyTo(new Span<byte>(_buffer, pending));
-        }
-
-        nint received = Libc.Recv(client.Fd, _buffer + pending, ReceiveSize, 0);
-        if (received <= 0)
-        {
-            if (received < 0 && Libc.Errno is Libc.EAgain or Libc.EIntr)
-            {
-                return;
-            }
-
-            ConnectionLost(index);
-            return;
-        }
-
-        long nowUs = WallClock.NowMicroseconds();
-        if (pending > 0)
-        {
-            ArrayPool<byte>.Shared.Return(client.Pending!);
-            client.Pending = null;
-            client.PendingLength = 0;
-        }
-
-        int length = pending + (int)received;
-        int offset = 0;
-        while (offset < length)
-        {
-            var data = new ReadOnlySpan<byte>(_buffer + offset, length - offset);
-            ServerMessageKind kind = JanusClientProtocol.Instance.Read(data, out int consumed, out int payloadStart, out int payloadLength);
-            if (kind == ServerMessageKind.Incomplete)
-            {
-                break;
-            }
-
-            offset += consumed;
-            if (!Handle(index, kind, data.Slice(payloadStart, payloadLength), nowUs))
-            {
-                return;
-            }
-        }
-
-        int rest = length - offset;
-        if (rest > 0)
-        {
-            if (rest > MaxPending)
-            {
-                _errors++;
-                LogError($"a message longer than {MaxPending} bytes");
-                ConnectionLost(index);
-                return;
-            }
-
-            byte[] keep = ArrayPool<byte>.Shared.Rent(Math.Max(rest, 256));
-            new ReadOnlySpan<byte>(_buffer + offset, rest).CopyTo(keep);
-            client.Pending = keep;
-            client.PendingLength = rest;
         }
     }
 
-    /// <summary>Acts on one message; false when the connection was closed.</summary>
-    private bool Handle(int index, ServerMessageKind kind, ReadOnlySpan<byte> payload, long nowUs)
+    protected override bool OnMessage(int index, ServerFrameKind kind, ReadOnlySpan<byte> payload, long nowUs)
     {
         ref StormClient client = ref _clients[index];
+        if (client.Phase == StormPhase.Leaving)
+        {
+            // bye sent: what still arrives is dropped; the server's close ends it.
+            return true;
+        }
+
         switch (kind)
         {
-            case ServerMessageKind.Ping:
-                if (!Send(client.Fd, PongFrame))
-                {
-                    ConnectionLost(index);
-                    return false;
-                }
-
-                return true;
-
-            case ServerMessageKind.Error:
-                _errors++;
-                LogError($"the server refused: {System.Text.Encoding.UTF8.GetString(payload[..Math.Min(payload.Length, 200)])}");
+            case ServerFrameKind.Error:
+                CountRefusal(payload);
                 if (client.Phase is StormPhase.AwaitSubscribed or StormPhase.AwaitResumed)
                 {
                     // A refused hello, subscribe or resume will be refused again: this client is out.
-                    CloseSocket(ref client);
-                    _inFlight--;
+                    CloseSocket(index);
+                    InFlight--;
                     GiveUp(index);
                     return false;
                 }
 
                 return true;
 
-            case ServerMessageKind.Json:
-                break;
-
-            default:
-                return true;
-        }
-
-        switch (SessionFrames.Classify(payload))
-        {
-            case SessionFrameKind.Delivery:
+            case ServerFrameKind.Delivery:
                 OnDelivery(index, payload, nowUs);
                 return true;
 
-            case SessionFrameKind.Greeting when client.Phase == StormPhase.AwaitGreeting:
+            case ServerFrameKind.Greeting when client.Phase == StormPhase.AwaitGreeting:
                 return OnGreeting(index, payload);
 
-            case SessionFrameKind.Subscribed when client.Phase == StormPhase.AwaitSubscribed:
+            case ServerFrameKind.Subscribed when client.Phase == StormPhase.AwaitSubscribed:
                 OnSubscribed(index, payload, nowUs);
                 return true;
 
-            case SessionFrameKind.Resumed when client.Phase == StormPhase.AwaitResumed:
+            case ServerFrameKind.Resumed when client.Phase == StormPhase.AwaitResumed:
                 return OnResumed(index, payload, nowUs);
 
             default:
@@ -200,12 +61,47 @@ internal sealed unsafe partial class StormLoop
         }
     }
 
+    protected override void OnConnectionLost(int index)
+    {
+        ref StormClient client = ref _clients[index];
+        if (client.Phase == StormPhase.Leaving)
+        {
+            CloseSocket(index);
+            client.Phase = StormPhase.Failed;
+            if (--_leaving == 0)
+            {
+                Stop();
+            }
+
+            return;
+        }
+
+        if (client.Phase != StormPhase.Live)
+        {
+            RetryOrFail(index);
+            return;
+        }
+
+        long now = WallClock.NowMicroseconds();
+        if (client.Returning && !client.CaughtUp)
+        {
+            // Dropped again before catching up: still the same comeback.
+            CloseSocket(index);
+            Connections[index].Attempts = 0;
+            Schedule(index, now);
+            return;
+        }
+
+        // A drop the bot did not cause (a node killed, the server closing us): come back the same way.
+        GoAway(index, _episodes[0], now);
+    }
+
     private bool OnGreeting(int index, ReadOnlySpan<byte> greeting)
     {
         ref StormClient client = ref _clients[index];
-        if (!SessionFrames.TryReadToken(greeting, out ReadOnlySpan<byte> token) || token.Length != TokenSize)
+        if (!ServerMessageFields.TryReadToken(greeting, out ReadOnlySpan<byte> token) || token.Length != TokenSize)
         {
-            _errors++;
+            Errors++;
             LogError("a greeting without a 32-character token");
             RetryOrFail(index);
             return false;
@@ -214,10 +110,10 @@ internal sealed unsafe partial class StormLoop
         if (!client.Returning)
         {
             token.CopyTo(_tokens.AsSpan(index * TokenSize, TokenSize));
-            bool sent = Send(client.Fd, HelloFrame);
+            bool sent = Send(index, HelloFrame);
             for (int k = 0; sent && k < _perClient; k++)
             {
-                sent = Send(client.Fd, _subscribeFrames[TopicOf(index, k)]);
+                sent = Send(index, _subscribeFrames[TopicOf(index, k)]);
             }
 
             client.AwaitingAnswers = _perClient;
@@ -234,7 +130,8 @@ internal sealed unsafe partial class StormLoop
         // A comeback: keep the fresh token in case the old session is gone, and resume the old one from our positions.
         token.CopyTo(_freshTokens.AsSpan(index * TokenSize, TokenSize));
         client.Phase = StormPhase.AwaitResumed;
-        if (!Send(client.Fd, SessionFrames.Resume(_tokens.AsSpan(index * TokenSize, TokenSize), Positions(index))))
+        string oldToken = System.Text.Encoding.ASCII.GetString(_tokens.AsSpan(index * TokenSize, TokenSize));
+        if (!Send(index, JanusClientProtocol.Frame(new ResumeFrame(oldToken, Positions(index)))))
         {
             RetryOrFail(index);
             return false;
@@ -243,14 +140,14 @@ internal sealed unsafe partial class StormLoop
         return true;
     }
 
-    private IEnumerable<KeyValuePair<string, SessionFrames.Position>> Positions(int index)
+    private IEnumerable<KeyValuePair<string, StreamPosition>> Positions(int index)
     {
         for (int k = 0; k < _perClient; k++)
         {
             ref TopicCursor cursor = ref _cursors[(index * _perClient) + k];
             if (cursor.Epoch >= 0)
             {
-                yield return new(_topics[TopicOf(index, k)], new SessionFrames.Position(cursor.Offset, _epochNames[cursor.Epoch]));
+                yield return new(_topics[TopicOf(index, k)], new StreamPosition(cursor.Offset, _epochNames[cursor.Epoch]));
             }
         }
     }
@@ -258,10 +155,10 @@ internal sealed unsafe partial class StormLoop
     private void OnSubscribed(int index, ReadOnlySpan<byte> answer, long nowUs)
     {
         ref StormClient client = ref _clients[index];
-        if (!SessionFrames.TryReadSubscribed(answer, out ReadOnlySpan<byte> topic, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered)
+        if (!ServerMessageFields.TryReadSubscribed(answer, out ReadOnlySpan<byte> topic, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered)
             || FindTopic(index, topic) is not int k)
         {
-            _errors++;
+            Errors++;
             LogError("an unreadable subscribed answer");
             return;
         }
@@ -286,38 +183,38 @@ internal sealed unsafe partial class StormLoop
         if (!client.Returning)
         {
             client.Phase = StormPhase.Live;
-            client.Joined = true;
-            _inFlight--;
-            Volatile.Write(ref _subscribed, _subscribed + 1);
+            Join(index);
             return;
         }
 
         MarkResumed(index, nowUs);
     }
 
+    /// <summary>The answer to a resume (once per comeback, so parsing it into strings is fine).</summary>
     private bool OnResumed(int index, ReadOnlySpan<byte> payload, long nowUs)
     {
         ref StormClient client = ref _clients[index];
-        SessionFrames.ResumedAnswer? answer = SessionFrames.ReadResumed(payload);
-        if (answer is null)
+        if (!ServerMessageParser.TryParse(payload, strings: null, out ServerMessage answer) || answer.Resumed is not bool resumed)
         {
-            _errors++;
+            Errors++;
             LogError("an unreadable resumed answer");
             return true;
         }
 
         StormEpisode episode = _episodes[client.Episode];
-        if (!answer.Resumed || !answer.Recovered)
+        if (!resumed || answer.Recovered != true)
         {
             episode.Tally.RecoveredFalse++;
         }
 
-        if (answer.Resumed)
+        if (resumed)
         {
+            List<(string Topic, StreamPosition? Position, bool? Recovered)> topics = ServerMessageParser.ReadTopics(payload, answer.Topics);
             for (int k = 0; k < _perClient; k++)
             {
                 ref TopicCursor cursor = ref _cursors[(index * _perClient) + k];
-                if (answer.Topics.TryGetValue(_topics[TopicOf(index, k)], out SessionFrames.Position position))
+                string name = _topics[TopicOf(index, k)];
+                if (topics.Find(t => t.Topic == name && t.Position is not null).Position is { } position)
                 {
                     cursor.TargetOffset = position.Offset;
                     cursor.TargetEpoch = Epoch(System.Text.Encoding.UTF8.GetBytes(position.Epoch));
@@ -340,8 +237,8 @@ internal sealed unsafe partial class StormLoop
         for (int k = 0; k < _perClient; k++)
         {
             ref TopicCursor cursor = ref _cursors[(index * _perClient) + k];
-            SessionFrames.Position? since = cursor.Epoch >= 0 ? new SessionFrames.Position(cursor.Offset, _epochNames[cursor.Epoch]) : null;
-            if (!Send(client.Fd, SessionFrames.Subscribe(_topics[TopicOf(index, k)], since)))
+            StreamPosition? since = cursor.Epoch >= 0 ? new StreamPosition(cursor.Offset, _epochNames[cursor.Epoch]) : null;
+            if (!Send(index, JanusClientProtocol.Frame(new TopicFrame(subscribe: true, _topics[TopicOf(index, k)], since))))
             {
                 RetryOrFail(index);
                 return false;
@@ -355,8 +252,8 @@ internal sealed unsafe partial class StormLoop
     {
         ref StormClient client = ref _clients[index];
         client.Phase = StormPhase.Live;
-        client.Attempts = 0;
-        _inFlight--;
+        Connections[index].Attempts = 0;
+        InFlight--;
         StormEpisode episode = _episodes[client.Episode];
         if (!client.Resumed)
         {
@@ -397,10 +294,10 @@ internal sealed unsafe partial class StormLoop
     {
         ref StormClient client = ref _clients[index];
         if (!ServerMessages.TryReadLeadingTimestamp(payload, out ErlangTimestamp timestamp)
-            || !SessionFrames.TryReadDelivery(payload, out ReadOnlySpan<byte> topic, out long sequence, out long offset, out ReadOnlySpan<byte> epoch)
+            || !ServerMessageFields.TryReadDelivery(payload, out ReadOnlySpan<byte> topic, out long sequence, out long offset, out ReadOnlySpan<byte> epoch)
             || sequence < 1)
         {
-            _errors++;
+            Errors++;
             LogError("a delivery without a timestamp, a numbered message_id or a position");
             return;
         }
@@ -449,29 +346,6 @@ internal sealed unsafe partial class StormLoop
         {
             DrainProgress();
         }
-    }
-
-    private void ConnectionLost(int index)
-    {
-        ref StormClient client = ref _clients[index];
-        if (client.Phase != StormPhase.Live)
-        {
-            RetryOrFail(index);
-            return;
-        }
-
-        long now = WallClock.NowMicroseconds();
-        if (client.Returning && !client.CaughtUp)
-        {
-            // Dropped again before catching up: still the same comeback.
-            CloseSocket(ref client);
-            client.Attempts = 0;
-            Schedule(index, now);
-            return;
-        }
-
-        // A drop the bot did not cause (a node killed, the server closing us): come back the same way.
-        GoAway(index, _episodes[0], now);
     }
 
     private int? FindTopic(int index, ReadOnlySpan<byte> topic)

@@ -1,20 +1,16 @@
+using Janus.Bot.Cli;
+
 namespace Janus.Bot.Storm;
 
-/// <summary>Everything <c>janus-bot storm</c> was asked to do.</summary>
-internal sealed record StormOptions
+/// <summary>
+/// Everything <c>janus-bot storm</c> was asked to do (beside what it shares with <c>test</c>). Its topics are
+/// <c>storm-0</c> … <c>storm-{T-1}</c>; client i holds topic i mod T and the next ones.
+/// </summary>
+internal sealed record StormOptions : FleetOptions
 {
-    public int Clients { get; init; } = 100;
+    public StormOptions() => Clients = 100;
 
-    /// <summary><c>host:port</c> of every server; client i goes to host i mod H (as <c>test</c>).</summary>
-    public IReadOnlyList<string> Hosts { get; init; } = ["localhost:8081"];
-
-    /// <summary>Where the publisher connects; defaults to the first host.</summary>
-    public string? PublishTo { get; init; }
-
-    /// <summary>Topics <c>storm-0</c> … <c>storm-{T-1}</c>; client i holds topic i mod T and the next ones.</summary>
-    public int Topics { get; init; } = 1;
-
-    /// <summary>Topics each client holds (at most <see cref="Topics"/>).</summary>
+    /// <summary>Topics each client holds (at most <see cref="FleetOptions.Topics"/>).</summary>
     public int TopicsPerClient { get; init; } = 1;
 
     /// <summary>Messages per second published, over all topics (round robin).</summary>
@@ -50,23 +46,7 @@ internal sealed record StormOptions
     /// <summary>Seeds who is cut when the fraction is below 1.</summary>
     public int Seed { get; init; } = 1;
 
-    public bool Json { get; init; }
-
-    public bool Quiet { get; init; }
-
-    public IReadOnlyList<string> Sources { get; init; } = [];
-
-    public int Workers { get; init; }
-
-    public int ClientsPerWorker { get; init; } = Cli.BotOptions.DefaultClientsPerWorker;
-
-    public int IoThreads { get; init; } = 1;
-
-    public int ConnectConcurrency { get; init; } = 512;
-
-    public TimeSpan SetupTimeout { get; init; } = TimeSpan.FromSeconds(120);
-
-    /// <summary>The longest the whole run may take before it is cut: every phase's own bound, plus slack.</summary>
-    public TimeSpan MaxRunTime =>
+    /// <inheritdoc />
+    public override TimeSpan MaxRunTime =>
         SetupTimeout + Warmup + (Cuts * (CutTimeout + Interval + Outage + TimeSpan.FromSeconds(5))) + Duration + DrainTimeout + TimeSpan.FromSeconds(60);
 }

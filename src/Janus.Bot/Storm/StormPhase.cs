@@ -3,11 +3,8 @@ namespace Janus.Bot.Storm;
 /// <summary>Where a storm client stands.</summary>
 internal enum StormPhase : byte
 {
-    /// <summary>Queued for a connect (first, a retry, or a reconnect after a cut).</summary>
+    /// <summary>Queued for a connect, or connecting (first, a retry, or a reconnect after a cut).</summary>
     Waiting,
-
-    /// <summary>Non-blocking connect in progress.</summary>
-    Connecting,
 
     /// <summary>Connected, PING sent, waiting for the greeting.</summary>
     AwaitGreeting,

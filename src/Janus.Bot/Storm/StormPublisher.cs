@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Janus.Bot.Protocols;
+using Janus.Bot.Coordination;
 using Janus.Protocol;
+using Janus.Protocol.Client;
 
 namespace Janus.Bot.Storm;
 
@@ -39,30 +41,8 @@ internal sealed class StormPublisher : IAsyncDisposable
     /// <summary>Connects and waits for the greeting.</summary>
     public static async Task<StormPublisher> ConnectAsync(IPEndPoint server, string[] topics, double rate, CancellationToken cancellationToken)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(server, cancellationToken);
-            byte[] buffer = new byte[4096];
-            int seen = 0;
-            while (Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, seen) < 0)
-            {
-                int read = await socket.ReceiveAsync(buffer.AsMemory(seen), cancellationToken);
-                if (read == 0)
-                {
-                    throw new IOException($"{server} closed the publisher's connection before greeting it.");
-                }
-
-                seen = Math.Min(seen + read, buffer.Length - 1);
-            }
-
-            return new StormPublisher(socket, topics, rate);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        Socket socket = await PublisherConnection.ConnectAsync(server, cancellationToken);
+        return new StormPublisher(socket, topics, rate);
     }
 
     /// <summary>Starts publishing; runs until <see cref="StopAsync"/>.</summary>
@@ -107,6 +87,7 @@ internal sealed class StormPublisher : IAsyncDisposable
     private async Task PublishAsync(CancellationToken stop)
     {
         using var timer = new PeriodicTimer(Tick);
+        using var writer = new CommandWriter();
         long started = Stopwatch.GetTimestamp();
         try
         {
@@ -120,16 +101,17 @@ internal sealed class StormPublisher : IAsyncDisposable
                 }
 
                 // Everything due goes in one write.
-                var batch = new List<byte>(256 * (int)Math.Min(due - next, 10_000));
+                var batch = new ArrayBufferWriter<byte>(256 * (int)Math.Min(due - next, 10_000));
                 for (long m = next; m < due; m++)
                 {
-                    batch.AddRange(SessionFrames.Publish(_topics[m % _topics.Length], EventName, (m / _topics.Length) + 1));
+                    long number = (m / _topics.Length) + 1;
+                    var data = new TypedJsonData<long>(number, BotJsonContext.Default.Int64);
+                    batch.Write(writer.Build(new NumberedPublishFrame<TypedJsonData<long>>(_topics[m % _topics.Length], EventName, number, data)));
                 }
 
-                byte[] bytes = [.. batch];
                 lock (_sendLock)
                 {
-                    _socket.Send(bytes);
+                    _socket.Send(batch.WrittenSpan);
                 }
 
                 Interlocked.Exchange(ref _published, due);

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Janus.Bot.Cli;
 using Janus.Bot.Coordination;
 using Janus.Bot.Worker;
 using Spectre.Console;
@@ -153,25 +152,14 @@ internal static class StormRun
 
     private static IReadOnlyList<WorkerConfig> Plan(StormOptions options, IReadOnlyList<IPEndPoint> hosts, IReadOnlyList<IPAddress> sources, int perClient)
     {
-        // The classic planner splits the clients over processes; the storm's own settings ride along in each config.
-        var classic = new BotOptions
-        {
-            Clients = options.Clients,
-            Topics = options.Topics,
-            Workers = options.Workers,
-            ClientsPerWorker = options.ClientsPerWorker,
-            IoThreads = options.IoThreads,
-            ConnectConcurrency = options.ConnectConcurrency,
-            SetupTimeout = options.SetupTimeout,
-        };
-        IReadOnlyList<WorkerConfig> plan = WorkerPlanner.Plan(classic, hosts, sources);
+        // The planner splits the clients over processes as for test; the storm's own settings ride along in each config.
+        IReadOnlyList<WorkerConfig> plan = WorkerPlanner.Plan(options, hosts, sources);
         foreach (WorkerConfig config in plan)
         {
             config.Mode = StormWorker.Mode;
             config.TopicsPerClient = perClient;
             config.ResumeOnNextHost = options.ResumeOnNextHost;
             config.OutageMs = (int)options.Outage.TotalMilliseconds;
-            config.LifetimeMs = (long)options.MaxRunTime.TotalMilliseconds + 30_000;
         }
 
         return plan;

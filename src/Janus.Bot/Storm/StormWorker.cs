@@ -13,8 +13,6 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
 {
     public const string Mode = "storm";
 
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
-
     private readonly List<StormLoop> _loops = [];
 
     public async Task<int> RunAsync()
@@ -37,7 +35,7 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
                 switch (message.Type)
                 {
                     case ControlMessage.ConnectType:
-                        setup = RunSetupAsync();
+                        setup = LoopSetup.RunAsync(_loops, TimeSpan.FromMilliseconds(config.SetupTimeoutMs), write);
                         break;
 
                     case ControlMessage.CutType:
@@ -83,19 +81,8 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
         SocketAddressV4[] hosts = config.Hosts.Select(h => IPEndPoint.Parse(h)).Select(e => new SocketAddressV4(e.Address, e.Port)).ToArray();
         SocketAddressV4[] sources = config.Sources.Select(s => new SocketAddressV4(IPAddress.Parse(s), 0)).ToArray();
         string[] topics = StormTopics.Names(config.Topics);
-        int threads = Math.Clamp(config.IoThreads, 1, Math.Max(1, config.ClientCount));
-        var shares = new List<(int, int, int)>[threads];
-        for (int t = 0; t < threads; t++)
-        {
-            shares[t] = [];
-        }
-
-        for (int i = 0; i < config.ClientCount; i++)
-        {
-            shares[i % threads].Add(ClientAssignment.For(config.FirstClient + i, hosts.Length, sources.Length, topics.Length));
-        }
-
-        for (int t = 0; t < threads; t++)
+        List<(int Host, int Source, int Topic)>[] shares = LoopSetup.Share(config, hosts.Length, sources.Length, topics.Length);
+        for (int t = 0; t < shares.Length; t++)
         {
             _loops.Add(new StormLoop(
                 $"worker {config.Index}/io {t}",
@@ -104,25 +91,11 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
                 sources,
                 topics,
                 config.TopicsPerClient,
-                Math.Max(1, config.ConnectConcurrency / threads),
+                Math.Max(1, config.ConnectConcurrency / shares.Length),
                 config.ResumeOnNextHost,
                 TimeSpan.FromMilliseconds(config.OutageMs),
                 log));
         }
-    }
-
-    private async Task RunSetupAsync()
-    {
-        TimeSpan cpuAtStart = Environment.CpuUsage.TotalTime;
-        Task all = Task.WhenAll(_loops.Select(l => l.SetupAsync(TimeSpan.FromMilliseconds(config.SetupTimeoutMs))));
-        while (!all.IsCompleted)
-        {
-            WriteCounts(ControlMessage.ProgressType);
-            await Task.WhenAny(all, Task.Delay(ProgressInterval));
-        }
-
-        await all;
-        WriteCounts(ControlMessage.ReadyType, (long)(Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds);
     }
 
     private async Task ReportAsync<T>(Task<T>[] parts, Func<T[], ControlMessage> message)
@@ -136,18 +109,5 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
             // A receive loop that failed: tell the coordinator now rather than leave it waiting for the run's bound.
             write(new ControlMessage { Type = ControlMessage.ErrorType, Message = ex.Message });
         }
-    }
-
-    private void WriteCounts(string type, long cpuUs = 0)
-    {
-        long connected = 0, subscribed = 0, failed = 0;
-        foreach (StormLoop loop in _loops)
-        {
-            connected += loop.Connected;
-            subscribed += loop.Subscribed;
-            failed += loop.Failed;
-        }
-
-        write(new ControlMessage { Type = type, Connected = connected, Subscribed = subscribed, Failed = failed, CpuUs = cpuUs });
     }
 }

@@ -1,13 +1,10 @@
 namespace Janus.Bot.Worker;
 
-/// <summary>Where a bot client stands, in the order the original flashbot went through them.</summary>
+/// <summary>Where a <c>test</c> client stands, in the order the original flashbot went through them.</summary>
 internal enum ClientPhase : byte
 {
-    /// <summary>Not connected yet (queued, or waiting for a retry).</summary>
+    /// <summary>Not connected yet (queued, connecting, or waiting for a retry).</summary>
     Waiting,
-
-    /// <summary>Non-blocking connect in progress.</summary>
-    Connecting,
 
     /// <summary>Connected, PING sent, waiting for the greeting with the token.</summary>
     AwaitGreeting,

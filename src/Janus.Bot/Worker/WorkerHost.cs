@@ -15,13 +15,11 @@ namespace Janus.Bot.Worker;
 /// </summary>
 internal sealed class WorkerHost
 {
-    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
-
     private readonly TextReader _input;
     private readonly TextWriter _output;
     private readonly TextWriter _log;
     private readonly Lock _writeLock = new();
-    private readonly List<ReceiveLoop> _loops = [];
+    private readonly List<TestLoop> _loops = [];
     private WorkerConfig _config = new();
 
     public WorkerHost(TextReader input, TextWriter output, TextWriter log)
@@ -61,7 +59,7 @@ internal sealed class WorkerHost
         }
         finally
         {
-            foreach (ReceiveLoop loop in _loops)
+            foreach (TestLoop loop in _loops)
             {
                 loop.Dispose();
             }
@@ -80,23 +78,11 @@ internal sealed class WorkerHost
         SocketAddressV4[] hosts = _config.Hosts.Select(ParseEndPoint).ToArray();
         SocketAddressV4[] sources = _config.Sources.Select(s => new SocketAddressV4(IPAddress.Parse(s), 0)).ToArray();
         string[] topics = Enumerable.Range(0, Math.Max(1, _config.Topics)).Select(t => TestMessage.Topic(t, _config.Topics)).ToArray();
-        int threads = Math.Clamp(_config.IoThreads, 1, Math.Max(1, _config.ClientCount));
-        var shares = new List<(int, int, int)>[threads];
-        for (int t = 0; t < threads; t++)
+        List<(int Host, int Source, int Topic)>[] shares = LoopSetup.Share(_config, hosts.Length, sources.Length, topics.Length);
+        for (int t = 0; t < shares.Length; t++)
         {
-            shares[t] = [];
-        }
-
-        for (int i = 0; i < _config.ClientCount; i++)
-        {
-            int client = _config.FirstClient + i;
-            shares[i % threads].Add(ClientAssignment.For(client, hosts.Length, sources.Length, topics.Length));
-        }
-
-        for (int t = 0; t < threads; t++)
-        {
-            int inFlight = Math.Max(1, _config.ConnectConcurrency / threads);
-            _loops.Add(new ReceiveLoop($"worker {_config.Index}/io {t}", protocol, shares[t], hosts, sources, topics, inFlight, _log));
+            int inFlight = Math.Max(1, _config.ConnectConcurrency / shares.Length);
+            _loops.Add(new TestLoop($"worker {_config.Index}/io {t}", protocol, shares[t], hosts, sources, topics, inFlight, _log));
         }
     }
 
@@ -117,7 +103,7 @@ internal sealed class WorkerHost
             switch (message.Type)
             {
                 case ControlMessage.ConnectType:
-                    setup = RunSetupAsync();
+                    setup = LoopSetup.RunAsync(_loops, TimeSpan.FromMilliseconds(_config.SetupTimeoutMs), Write);
                     break;
 
                 case ControlMessage.ArmType:
@@ -141,20 +127,6 @@ internal sealed class WorkerHost
                     throw new InvalidOperationException($"unknown command '{message.Type}'");
             }
         }
-    }
-
-    private async Task RunSetupAsync()
-    {
-        TimeSpan cpuAtStart = Environment.CpuUsage.TotalTime;
-        Task all = Task.WhenAll(_loops.Select(l => l.SetupAsync(TimeSpan.FromMilliseconds(_config.SetupTimeoutMs))));
-        while (!all.IsCompleted)
-        {
-            WriteCounts(ControlMessage.ProgressType);
-            await Task.WhenAny(all, Task.Delay(ProgressInterval));
-        }
-
-        await all;
-        WriteCounts(ControlMessage.ReadyType, (long)(Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds);
     }
 
     private async Task ReportRoundAsync(Task<(RoundTally Tally, LatencyRecorder Latency)>[] rounds, Environment.ProcessCpuUsage cpuAtArm)
@@ -191,19 +163,6 @@ internal sealed class WorkerHost
         }
 
         return (late, duplicates);
-    }
-
-    private void WriteCounts(string type, long cpuUs = 0)
-    {
-        long connected = 0, subscribed = 0, failed = 0;
-        foreach (ReceiveLoop loop in _loops)
-        {
-            connected += loop.Connected;
-            subscribed += loop.Subscribed;
-            failed += loop.Failed;
-        }
-
-        Write(new ControlMessage { Type = type, Connected = connected, Subscribed = subscribed, Failed = failed, CpuUs = cpuUs });
     }
 
     private async Task<ControlMessage?> ReadAsync()

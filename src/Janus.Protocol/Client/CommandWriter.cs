@@ -43,6 +43,26 @@ public sealed class CommandWriter : IDisposable
         return _buffer.WrittenSpan;
     }
 
+    /// <summary>
+    /// One frame's bytes in an array of its own, after the <c>&lt;regular-socket/&gt;</c> prefix frame when
+    /// <paramref name="regularSocketPrefix"/> is set (as the original bot wrote every frame): for a caller that
+    /// builds a frame once and sends it many times, as janus-bot does for its thousands of clients.
+    /// </summary>
+    public static byte[] Encode<TFrame>(in TFrame frame, bool regularSocketPrefix = false)
+        where TFrame : IClientFrame
+    {
+        using var writer = new CommandWriter();
+        if (regularSocketPrefix)
+        {
+            writer._buffer.Write(WireBytes.RegularSocket);
+            writer.WriteDelimiter();
+        }
+
+        writer._json.Reset(writer._buffer);
+        frame.WriteTo(writer);
+        return writer._buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>A keyword and its NUL.</summary>
     public void WriteKeyword(KeywordFrame.Keyword keyword)
     {
@@ -108,6 +128,15 @@ public sealed class CommandWriter : IDisposable
 
     /// <summary>A publish in either form (see <see cref="PublishFrame{TData}"/>).</summary>
     public void WritePublish<TData>(bool keyword, string topic, string? eventName, string? messageId, in TData data)
+        where TData : IJsonData =>
+        WritePublish(keyword, topic, eventName, messageId, number: null, data);
+
+    /// <summary>A publish on a kept connection whose <c>message_id</c> is a number (see <see cref="NumberedPublishFrame{TData}"/>).</summary>
+    public void WritePublish<TData>(string topic, string? eventName, long messageId, in TData data)
+        where TData : IJsonData =>
+        WritePublish(keyword: false, topic, eventName, messageId: null, messageId, data);
+
+    private void WritePublish<TData>(bool keyword, string topic, string? eventName, string? messageId, long? number, in TData data)
         where TData : IJsonData
     {
         if (keyword)
@@ -124,7 +153,15 @@ public sealed class CommandWriter : IDisposable
 
         _json.WriteString("topic"u8, topic);
         _json.WriteString("event"u8, eventName);
-        _json.WriteString("message_id"u8, messageId);
+        if (number is { } id)
+        {
+            _json.WriteNumber("message_id"u8, id);
+        }
+        else
+        {
+            _json.WriteString("message_id"u8, messageId);
+        }
+
         _json.WritePropertyName("data"u8);
         data.WriteTo(_json);
         _json.WriteEndObject();
