@@ -153,6 +153,7 @@ public static class JanusHostingExtensions
         services.AddJanusWebSockets();
         services.AddJanusHttpApi();
         services.AddJanusObservability();
+        services.AddJanusEdge();
         return services;
     }
 
