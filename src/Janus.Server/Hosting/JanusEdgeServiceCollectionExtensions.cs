@@ -22,6 +22,7 @@ public static class JanusEdgeServiceCollectionExtensions
         services.TryAddSingleton<ApiKeys>();
         services.TryAddSingleton<TrustedNetworks>();
         services.TryAddSingleton<AllowedHosts>();
+        services.TryAddSingleton<KnownProxyList>();
         services.TryAddSingleton<OriginPolicy>();
         services.TryAddSingleton<ReadKeys>();
         services.TryAddSingleton<HttpRefusals>();

@@ -68,6 +68,10 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
         }
 
         CheckEdge(failures, options.Security);
+        Check(
+            failures,
+            !options.Tcp.ProxyProtocol || !string.IsNullOrWhiteSpace(options.Security.KnownProxies) || !string.IsNullOrWhiteSpace(options.Security.KnownNetworks),
+            "Janus:Tcp:ProxyProtocol is true but no proxy is known (Janus:Security:KnownProxies or KnownNetworks): a PROXY header is read only from a known proxy.");
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
