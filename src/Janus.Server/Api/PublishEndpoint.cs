@@ -30,16 +30,20 @@ internal sealed class PublishEndpoint
     private readonly Publisher _publisher;
     private readonly TrustedNetworks _trusted;
     private readonly ApiKeys _keys;
+    private readonly OriginPolicy _origins;
+    private readonly HttpRefusals _refusals;
     private readonly ILogger _logger;
     private readonly int _maxBodyBytes;
     private readonly PublishRequestParser _parser;
 
-    public PublishEndpoint(Publisher publisher, TrustedNetworks trusted, ApiKeys keys, IOptions<JanusOptions> options, ILoggerFactory loggerFactory)
+    public PublishEndpoint(Publisher publisher, TrustedNetworks trusted, ApiKeys keys, OriginPolicy origins, HttpRefusals refusals, IOptions<JanusOptions> options, ILoggerFactory loggerFactory)
     {
         JanusOptions janus = options.Value;
         _publisher = publisher;
         _trusted = trusted;
         _keys = keys;
+        _origins = origins;
+        _refusals = refusals;
         _logger = loggerFactory.CreateLogger("Janus.Api");
         _maxBodyBytes = janus.Api.MaxBodyBytes;
         _parser = new PublishRequestParser(janus.Limits.MaxTopicLength, janus.Limits.MaxFrameBytes, janus.Api.MaxMessagesPerRequest);
@@ -158,6 +162,16 @@ internal sealed class PublishEndpoint
 
     private ApiFailure? Authorize(HttpContext context)
     {
+        // A browser page (it sends Origin on every POST): one from outside Janus:Security:AllowedOrigins is refused
+        // outright; one Janus cannot vouch for (another site, or a host name a DNS rebinding could have made) does
+        // not publish on the trust of the machine it runs on.
+        OriginVerdict origin = _origins.Check(context.Request);
+        if (origin == OriginVerdict.Refused)
+        {
+            _refusals.Refused("origin_not_allowed");
+            return new ApiFailure(StatusCodes.Status403Forbidden, "origin_not_allowed", "pages from this origin may not publish (Janus:Security:AllowedOrigins)");
+        }
+
         if (ApiKeys.TryReadBearer(context.Request.Headers.Authorization, out string? key))
         {
             if (key is null)
@@ -168,9 +182,14 @@ internal sealed class PublishEndpoint
             return _keys.IsValid(key) ? null : new ApiFailure(StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
         }
 
-        if (context.Connection.RemoteIpAddress is IPAddress address && _trusted.IsTrusted(address))
+        if (origin != OriginVerdict.Foreign && context.Connection.RemoteIpAddress is IPAddress address && _trusted.IsTrusted(address))
         {
             return null;
+        }
+
+        if (origin == OriginVerdict.Foreign)
+        {
+            return new ApiFailure(StatusCodes.Status401Unauthorized, "missing_api_key", "a page from another origin, or from a host name not in Janus:Security:AllowedHosts, must send Authorization: Bearer <key>");
         }
 
         return new ApiFailure(

@@ -212,4 +212,20 @@ public sealed class TopicRegistry
 
         return result;
     }
+
+    /// <summary>
+    /// The topics with local subscribers, one at a time, without copying the registry (a walk over every topic: for
+    /// stats, not hot paths).
+    /// </summary>
+    public IEnumerable<KeyValuePair<string, int>> Subscribed()
+    {
+        foreach (KeyValuePair<string, Topic> entry in _topics)
+        {
+            int count = entry.Value.SubscriberCount;
+            if (count > 0)
+            {
+                yield return new KeyValuePair<string, int>(entry.Key, count);
+            }
+        }
+    }
 }

@@ -82,6 +82,12 @@ public static class JanusHostingExtensions
             {
                 Action<ListenOptions> tcp = listen =>
                 {
+                    if (current.Tcp.ProxyProtocol)
+                    {
+                        // First of all: the PROXY header comes before anything else on the connection.
+                        listen.Use(next => ActivatorUtilities.CreateInstance<ProxyProtocolMiddleware>(listen.ApplicationServices, next).InvokeAsync);
+                    }
+
                     listen.UseConnectionHandler<TcpConnectionHandler>();
                     endpoints.TcpListen = listen;
                 };
@@ -153,6 +159,7 @@ public static class JanusHostingExtensions
         services.AddJanusWebSockets();
         services.AddJanusHttpApi();
         services.AddJanusObservability();
+        services.AddJanusEdge();
         return services;
     }
 

@@ -1,5 +1,7 @@
 using Janus.Server.Api;
 using Janus.Server.Health;
+using Janus.Server.Options;
+using Janus.Server.Security;
 using Janus.Server.Transports.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -30,11 +32,29 @@ public static class JanusWebEndpointRouteBuilderExtensions
         StatsEndpoint stats = services.GetRequiredService<StatsEndpoint>();
         TopicsEndpoint topics = services.GetRequiredService<TopicsEndpoint>();
         endpoints.MapPost("/api/publish", (RequestDelegate)publish.HandleAsync);
-        endpoints.MapGet("/api/topics", (RequestDelegate)topics.GetAsync);
-        endpoints.MapGet("/api/history", (RequestDelegate)services.GetRequiredService<HistoryEndpoint>().GetAsync);
-        endpoints.MapGet("/api/stats", (RequestDelegate)stats.GetStatsAsync);
-        endpoints.MapGet("/api/stats/history", (RequestDelegate)stats.GetHistoryAsync);
+        endpoints.MapGet("/api/topics", (RequestDelegate)topics.GetAsync).RequireJanusReadAccess();
+        endpoints.MapGet("/api/history", (RequestDelegate)services.GetRequiredService<HistoryEndpoint>().GetAsync).RequireJanusReadAccess();
+        endpoints.MapGet("/api/stats", (RequestDelegate)stats.GetStatsAsync).RequireJanusReadAccess();
+        endpoints.MapGet("/api/stats/history", (RequestDelegate)stats.GetHistoryAsync).RequireJanusReadAccess();
         return endpoints;
+    }
+
+    /// <summary>
+    /// Puts an endpoint behind <see cref="SecurityOptions.ReadAccess"/> (<see cref="ReadAccessGuard"/>): nothing changes
+    /// while it is <c>Open</c>.
+    /// </summary>
+    public static TBuilder RequireJanusReadAccess<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(static endpoint =>
+        {
+            if (endpoint.RequestDelegate is { } inner)
+            {
+                endpoint.RequestDelegate = endpoint.ApplicationServices.GetRequiredService<ReadAccessGuard>().Guard(inner);
+            }
+        });
+        return builder;
     }
 
     /// <summary>
@@ -44,7 +64,7 @@ public static class JanusWebEndpointRouteBuilderExtensions
     public static IEndpointRouteBuilder MapJanusObservability(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPrometheusScrapingEndpoint("/metrics");
+        endpoints.MapPrometheusScrapingEndpoint("/metrics").RequireJanusReadAccess();
         endpoints.MapHealthChecks("/healthz", new HealthCheckOptions
         {
             Predicate = static _ => false,

@@ -11,6 +11,9 @@ internal static partial class WebLog
     [LoggerMessage(31, LogLevel.Debug, "HTTP publish refused with {StatusCode}: {ErrorCode} ({Reason})")]
     public static partial void PublishRefused(ILogger logger, int statusCode, string errorCode, string reason);
 
+    [LoggerMessage(33, LogLevel.Information, "A TCP connection from the known proxy {RemoteEndPoint} sent no valid PROXY protocol header and is closed")]
+    public static partial void ProxyHeaderRefused(ILogger logger, System.Net.EndPoint? remoteEndPoint);
+
     [LoggerMessage(32, LogLevel.Error, "The stats sampler failed")]
     public static partial void SamplerFailed(ILogger logger, Exception exception);
 }

@@ -67,7 +67,49 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
             Check(failures, key.Length >= 16, "Janus:Security:ApiKeys has a key shorter than 16 characters.");
         }
 
+        CheckEdge(failures, options.Security);
+        Check(
+            failures,
+            !options.Tcp.ProxyProtocol || !string.IsNullOrWhiteSpace(options.Security.KnownProxies) || !string.IsNullOrWhiteSpace(options.Security.KnownNetworks),
+            "Janus:Tcp:ProxyProtocol is true but no proxy is known (Janus:Security:KnownProxies or KnownNetworks): a PROXY header is read only from a known proxy.");
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The reverse-proxy, origin, host and read-access settings.</summary>
+    private static void CheckEdge(List<string> failures, SecurityOptions security)
+    {
+        foreach (string proxy in Janus.Server.Security.TrustedNetworks.Split(security.KnownProxies))
+        {
+            Check(failures, IPAddress.TryParse(proxy, out _), $"Janus:Security:KnownProxies has '{proxy}', which is not an IP address (a network goes in Janus:Security:KnownNetworks).");
+        }
+
+        foreach (string network in Janus.Server.Security.TrustedNetworks.Split(security.KnownNetworks))
+        {
+            Check(failures, IPNetwork.TryParse(network, out _), $"Janus:Security:KnownNetworks has '{network}', which is not a network in CIDR form (e.g. 10.0.0.0/8).");
+        }
+
+        Check(failures, Enum.IsDefined(security.ForwardedHeader), $"Janus:Security:ForwardedHeader must be XForwardedFor or Forwarded (got {security.ForwardedHeader}).");
+        foreach (string origin in Janus.Server.Security.TrustedNetworks.Split(security.AllowedOrigins))
+        {
+            Check(failures, Janus.Server.Security.OriginPolicy.TryNormalize(origin, out _), $"Janus:Security:AllowedOrigins has '{origin}', which is not an origin: scheme://host[:port] with http or https and no path (e.g. https://www.example.com).");
+        }
+
+        foreach (string host in Janus.Server.Security.TrustedNetworks.Split(security.AllowedHosts))
+        {
+            Check(failures, host.IndexOfAny(['/', ' ', '@']) < 0 && !host.Contains("://", StringComparison.Ordinal), $"Janus:Security:AllowedHosts has '{host}', which is not a host name: a name (push.example.com), a wildcard (*.example.com) or an IP address, without scheme or path.");
+        }
+
+        Check(failures, Enum.IsDefined(security.ReadAccess), $"Janus:Security:ReadAccess must be Open, TrustedOrKey or KeyOnly (got {security.ReadAccess}).");
+        foreach (string key in security.ReadKeys)
+        {
+            Check(failures, key.Length >= 16, "Janus:Security:ReadKeys has a key shorter than 16 characters.");
+        }
+
+        Check(
+            failures,
+            security.ReadAccess != ReadAccess.KeyOnly || security.ReadKeys.Length > 0 || security.ApiKeys.Length > 0,
+            "Janus:Security:ReadAccess is KeyOnly but no key is configured (Janus:Security:ReadKeys or Janus:Security:ApiKeys): nobody could read the stats, topics or metrics.");
     }
 
     private static void CheckEndpoint(List<string> failures, string section, string address, int port)

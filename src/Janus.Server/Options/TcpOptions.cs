@@ -44,4 +44,13 @@ public sealed class TcpOptions
     /// code blocks on those threads. Defaults to true.
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
+
+    /// <summary>
+    /// Read a PROXY protocol header (v1 text or v2 binary, as HAProxy's <c>send-proxy</c>/<c>send-proxy-v2</c> and
+    /// nginx's <c>proxy_protocol on</c> write it) at the start of each TCP connection that comes from
+    /// <see cref="SecurityOptions.KnownProxies"/> or <see cref="SecurityOptions.KnownNetworks"/>, and judge the
+    /// client by the address it names. Connections from anywhere else are read as they are, with no header. Needs a
+    /// known proxy. Defaults to false.
+    /// </summary>
+    public bool ProxyProtocol { get; set; }
 }

@@ -27,8 +27,10 @@
    * @typedef {object} JanusOptions
    * @property {string} [url] WebSocket address, e.g. "wss://push.example.com/ws". An http(s) address is turned into
    *   ws(s); a bare origin gets "/ws". Default: "/ws" on the page's own host ("ws:" or "wss:" after the page's scheme).
-   * @property {string} [key] API key, sent as ?key= (browsers cannot set headers on a WebSocket). Needed to publish
-   *   from a page that does not come from the Janus host itself, or from an untrusted network.
+   * @property {string} [key] API key. Browsers cannot set headers on a WebSocket, and a URL ends up in logs, so it
+   *   travels as a second subprotocol offered beside "janus": "janus-key." + the key in base64url (the server never
+   *   echoes it). Needed to publish from a page that does not come from the Janus host itself, or from an untrusted
+   *   network.
    * @property {boolean} [reconnect=true] Reconnect after the connection is lost (anything but close()).
    * @property {number} [minDelay=500] First reconnect delay, in milliseconds.
    * @property {number} [maxDelay=30000] Largest reconnect delay, in milliseconds.
@@ -107,7 +109,15 @@
     }
   }
 
-  function resolveUrl(url, key) {
+  /** The subprotocol that carries a key: "janus-key." + base64url (no padding) of its UTF-8 bytes. */
+  function keyProtocol(key) {
+    const bytes = new TextEncoder().encode(key);
+    let binary = "";
+    for (const byte of bytes) binary += String.fromCharCode(byte);
+    return "janus-key." + btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function resolveUrl(url) {
     const location = global.location;
     let address;
     if (url) {
@@ -130,10 +140,6 @@
 
     if (address.pathname === "/" || address.pathname === "") {
       address.pathname = "/ws";
-    }
-
-    if (key) {
-      address.searchParams.set("key", key);
     }
 
     return address.toString();
@@ -182,6 +188,7 @@
     /** @type {Required<Omit<JanusOptions, "url" | "key" | "WebSocket">>} */
     #options;
     #url;
+    #protocols;
     #WebSocket;
     #socket = null;
     #state = "idle";
@@ -228,14 +235,15 @@
         }
       }
 
-      this.#url = resolveUrl(options.url, options.key);
+      this.#url = resolveUrl(options.url);
+      this.#protocols = options.key ? ["janus", keyProtocol(options.key)] : "janus";
       this.#WebSocket = options.WebSocket || global.WebSocket;
       if (typeof this.#WebSocket !== "function") {
         throw new JanusError("no_websocket", "this environment has no WebSocket; pass options.WebSocket");
       }
     }
 
-    /** The WebSocket address in use (with ?key= when a key was given). @type {string} */
+    /** The WebSocket address in use (never with a key in it). @type {string} */
     get url() { return this.#url; }
 
     /** "idle", "connecting", "open", "reconnecting" or "closed". @type {string} */
@@ -467,7 +475,7 @@
       this.#setState("connecting");
       let socket;
       try {
-        socket = new this.#WebSocket(this.#url, "janus");
+        socket = new this.#WebSocket(this.#url, this.#protocols);
       } catch (error) {
         // A malformed URL or a blocked port: retrying will not help.
         this.#closed(1006, String(error && error.message), false, false);

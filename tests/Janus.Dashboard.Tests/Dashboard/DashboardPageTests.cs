@@ -124,6 +124,63 @@ public sealed partial class DashboardPageTests
     }
 
     [Fact]
+    public async Task Behind_a_read_key_the_page_asks_for_the_key_then_reads_and_publishes_with_it_and_no_URL_carries_it()
+    {
+        const string key = "dashboard-key-0123456789abcdef";
+        await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Janus:Security:TrustedNetworks"] = string.Empty,
+            ["Janus:Security:ReadAccess"] = "KeyOnly",
+            ["Janus:Security:ApiKeys:0"] = key,
+        });
+        await using BrowserPage browserPage = await _browser.NewPageAsync();
+        IPage page = browserPage.Page;
+        var urls = new List<string>();
+        page.Request += (_, request) => urls.Add(request.Url);
+        await page.GotoAsync(server.HttpBaseAddress.ToString());
+
+        // No key yet: the numbers are refused, and the page asks.
+        await Expect(page.Locator("#key-form")).ToBeVisibleAsync();
+        await page.Locator("#key-input").FillAsync(key);
+        await page.Locator("#key-form button").ClickAsync();
+
+        // After the reload: the numbers, the watch panel's WebSocket, and a publish (the key as its subprotocol).
+        using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
+        http.DefaultRequestHeaders.Add("X-Api-Key", key);
+        using JsonDocument stats = JsonDocument.Parse(await http.GetStringAsync(new Uri("/api/stats", UriKind.Relative)));
+        await Expect(page.GetByTestId("node-id")).ToHaveTextAsync(stats.RootElement.GetProperty("node_id").GetString()!);
+        await Expect(page.Locator("#key-form")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("ws-state")).ToHaveAttributeAsync("data-state", "open");
+        await WatchAsync(page, "keyed");
+        await page.Locator("#publish-topic").FillAsync("keyed");
+        await page.Locator("#publish-data").FillAsync("\"with the key\"");
+        await page.Locator("#publish-button").ClickAsync();
+        await Expect(page.GetByTestId("message-log").Locator("tr[data-topic=\"keyed\"]")).ToHaveCountAsync(1);
+
+        Assert.NotEmpty(urls);
+        Assert.DoesNotContain(urls, url => url.Contains(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_key_in_the_address_s_fragment_is_taken_into_the_tab_and_out_of_the_address()
+    {
+        const string key = "dashboard-key-0123456789abcdef";
+        await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Janus:Security:ReadAccess"] = "KeyOnly",
+            ["Janus:Security:ReadKeys:0"] = key,
+        });
+        await using BrowserPage browserPage = await _browser.NewPageAsync();
+        IPage page = browserPage.Page;
+        await page.GotoAsync(server.HttpBaseAddress + "#key=" + key);
+
+        await Expect(page.GetByTestId("node-id")).Not.ToHaveTextAsync("…");
+        await Expect(page.GetByTestId("topics-count")).Not.ToHaveTextAsync("–");
+        Assert.DoesNotContain(key, page.Url, StringComparison.Ordinal);
+        await Expect(page.Locator("#key-form")).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task A_single_publish_shows_in_the_fanout_latency_chart_and_sparkline()
     {
         await using JanusTestServer server = await JanusTestServer.StartAsync();

@@ -89,6 +89,14 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("Janus:Limits:MaxFrameBytes", "100", "Janus:Limits:MaxFrameBytes must be between 256 and 16777216 (got 100).")]
     [InlineData("Janus:Heartbeat:Timeout", "00:00:10", "Janus:Heartbeat:Timeout (00:00:10) must be longer than Janus:Heartbeat:Interval (00:00:30)")]
     [InlineData("Janus:Security:TrustedNetworks", "10.0.0.0/8,nonsense", "Janus:Security:TrustedNetworks has 'nonsense', which is not a network in CIDR form")]
+    [InlineData("Janus:Security:KnownProxies", "10.0.0.0/8", "Janus:Security:KnownProxies has '10.0.0.0/8', which is not an IP address")]
+    [InlineData("Janus:Security:KnownNetworks", "10.0.0.1", "Janus:Security:KnownNetworks has '10.0.0.1', which is not a network in CIDR form")]
+    [InlineData("Janus:Security:AllowedOrigins", "https://app.example/path", "Janus:Security:AllowedOrigins has 'https://app.example/path', which is not an origin")]
+    [InlineData("Janus:Security:AllowedOrigins", "ftp://app.example", "Janus:Security:AllowedOrigins has 'ftp://app.example', which is not an origin")]
+    [InlineData("Janus:Security:AllowedHosts", "https://push.example.com", "Janus:Security:AllowedHosts has 'https://push.example.com', which is not a host name")]
+    [InlineData("Janus:Security:ReadAccess", "KeyOnly", "Janus:Security:ReadAccess is KeyOnly but no key is configured")]
+    [InlineData("Janus:Security:ReadKeys:0", "short", "Janus:Security:ReadKeys has a key shorter than 16 characters.")]
+    [InlineData("Janus:Tcp:ProxyProtocol", "true", "Janus:Tcp:ProxyProtocol is true but no proxy is known")]
     public async Task A_bad_setting_stops_start_up_with_a_message_naming_it(string key, string value, string message)
     {
         // Regression for the endpoint settings: they used to fail inside Kestrel (FormatException) before validation.

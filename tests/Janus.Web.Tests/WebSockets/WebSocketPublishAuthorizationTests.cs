@@ -7,7 +7,8 @@ namespace Janus.Web.Tests.WebSockets;
 
 /// <summary>
 /// Who may publish over WebSocket: a caller from a trusted network (unless the page is from another origin), or one
-/// that shows an API key at the upgrade, in the Authorization header or, for browsers, in <c>?key=</c>.
+/// that shows an API key at the upgrade, in the Authorization header or, for browsers, as the <c>janus-key.</c>
+/// subprotocol (never in the URL: <c>?key=</c> is refused, see Edge/SecretsInUrlTests).
 /// </summary>
 public sealed class WebSocketPublishAuthorizationTests
 {
@@ -20,10 +21,10 @@ public sealed class WebSocketPublishAuthorizationTests
     });
 
     [Fact]
-    public async Task An_untrusted_client_with_the_key_in_the_query_may_publish()
+    public async Task An_untrusted_client_with_the_key_as_a_subprotocol_may_publish()
     {
         await using JanusTestServer server = await StartAsync(string.Empty);
-        await using WsClient client = await WsClient.ConnectAsync(server, "key=" + Key);
+        await using WsClient client = await WsClient.ConnectAsync(server, configure: KeyProtocol);
         await AssertMayPublishAsync(client);
     }
 
@@ -36,10 +37,10 @@ public sealed class WebSocketPublishAuthorizationTests
     }
 
     [Theory]
-    [InlineData("key=wrong-key-0123456789abcdef", null)]
+    [InlineData("wrong-key-0123456789abcdef", null)]
     [InlineData(null, "Bearer wrong-key-0123456789abcdef")]
     [InlineData(null, "Basic dXNlcjpwYXNz")]
-    public async Task A_wrong_key_is_refused_at_the_upgrade_with_403(string? query, string? authorization)
+    public async Task A_wrong_key_is_refused_at_the_upgrade_with_403(string? protocolKey, string? authorization)
     {
         await using JanusTestServer server = await StartAsync(string.Empty);
         using var socket = new ClientWebSocket();
@@ -49,7 +50,13 @@ public sealed class WebSocketPublishAuthorizationTests
             socket.Options.SetRequestHeader("Authorization", authorization);
         }
 
-        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(WsClient.Address(server, query), CancellationToken.None));
+        if (protocolKey is not null)
+        {
+            socket.Options.AddSubProtocol("janus");
+            socket.Options.AddSubProtocol(Edge.EdgeHttp.KeyProtocol(protocolKey));
+        }
+
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(WsClient.Address(server), CancellationToken.None));
         Assert.Equal(HttpStatusCode.Forbidden, socket.HttpStatusCode);
     }
 
@@ -78,8 +85,18 @@ public sealed class WebSocketPublishAuthorizationTests
     public async Task A_page_from_another_origin_with_the_key_may_publish()
     {
         await using JanusTestServer server = await StartAsync("127.0.0.0/8");
-        await using WsClient client = await WsClient.ConnectAsync(server, "key=" + Key, options => options.SetRequestHeader("Origin", "http://elsewhere.example"));
+        await using WsClient client = await WsClient.ConnectAsync(server, configure: options =>
+        {
+            options.SetRequestHeader("Origin", "http://elsewhere.example");
+            KeyProtocol(options);
+        });
         await AssertMayPublishAsync(client);
+    }
+
+    private static void KeyProtocol(ClientWebSocketOptions options)
+    {
+        options.AddSubProtocol("janus");
+        options.AddSubProtocol(Edge.EdgeHttp.KeyProtocol(Key));
     }
 
     private static async Task AssertMayPublishAsync(WsClient client)

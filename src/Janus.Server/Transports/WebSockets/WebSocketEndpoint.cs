@@ -2,6 +2,7 @@ using System.Net;
 using Janus.Protocol;
 using Janus.Server.Api;
 using Janus.Server.Logging;
+using Janus.Server.Metrics;
 using Janus.Server.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,24 +17,34 @@ namespace Janus.Server.Transports.WebSockets;
 /// a <see cref="WebSocketConnection"/> for the rest of the connection's life.
 /// </summary>
 /// <remarks>
-/// Publishing is allowed with a valid API key (<c>Authorization: Bearer</c>, or <c>?key=</c> because browsers cannot
-/// set headers on a WebSocket), or from a trusted network when the request is not cross-origin: a page from another
-/// site open in a browser on a trusted machine must not publish on that machine's trust (cross-site WebSocket
-/// hijacking). A wrong key is refused with 403 rather than silently downgraded.
+/// Publishing is allowed with a valid API key (<c>Authorization: Bearer</c>, or, because browsers cannot set headers
+/// on a WebSocket, the subprotocol <c>janus-key.&lt;base64url of the key&gt;</c> offered beside <c>janus</c>; never in
+/// the URL), or from a trusted network when the page is one Janus vouches for (<see cref="OriginPolicy"/>): a page from
+/// another site, or from a host name a DNS rebinding could have made, open in a browser on a trusted machine must not
+/// publish on that machine's trust (cross-site WebSocket hijacking). An origin outside a configured
+/// <c>Janus:Security:AllowedOrigins</c> is refused with 403. A wrong key is refused with 403 rather than silently
+/// downgraded.
 /// </remarks>
 internal sealed class WebSocketEndpoint
 {
     /// <summary>The subprotocol a client may ask for (optional); the server answers with it when offered.</summary>
     public const string SubProtocol = "janus";
 
+    /// <summary>The prefix of the subprotocol that carries a browser's key: <c>janus-key.</c> + base64url (no padding).</summary>
+    public const string KeyProtocolPrefix = "janus-key.";
+
     private readonly ConnectionServices _services;
     private readonly ApiKeys _keys;
+    private readonly OriginPolicy _origins;
+    private readonly HttpRefusals _refusals;
     private readonly ILogger _logger;
 
-    public WebSocketEndpoint(ConnectionServices services, ApiKeys keys, ILoggerFactory loggerFactory)
+    public WebSocketEndpoint(ConnectionServices services, ApiKeys keys, OriginPolicy origins, HttpRefusals refusals, ILoggerFactory loggerFactory)
     {
         _services = services;
         _keys = keys;
+        _origins = origins;
+        _refusals = refusals;
         _logger = loggerFactory.CreateLogger("Janus.WebSocket");
     }
 
@@ -68,6 +79,14 @@ internal sealed class WebSocketEndpoint
             return;
         }
 
+        OriginVerdict origin = _origins.Check(request);
+        if (origin == OriginVerdict.Refused)
+        {
+            _refusals.Refused("origin_not_allowed");
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, "origin_not_allowed", "pages from this origin may not connect (Janus:Security:AllowedOrigins)");
+            return;
+        }
+
         bool keyPresented = TryGetKey(request, out string? presented);
         if (keyPresented && (presented is null || !_keys.IsValid(presented)))
         {
@@ -75,7 +94,7 @@ internal sealed class WebSocketEndpoint
             return;
         }
 
-        bool mayPublish = keyPresented || (IsTrusted(context) && IsSameOrigin(request));
+        bool mayPublish = keyPresented || (IsTrusted(context) && origin != OriginVerdict.Foreign);
         context.Response.Headers.Upgrade = "websocket";
         context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(key!);
         if (HasToken(request.Headers.SecWebSocketProtocol, SubProtocol))
@@ -98,7 +117,10 @@ internal sealed class WebSocketEndpoint
     private bool IsTrusted(HttpContext context) =>
         context.Connection.RemoteIpAddress is IPAddress address && _services.Trusted.IsTrusted(address);
 
-    /// <summary>A key from <c>Authorization: Bearer</c> or <c>?key=</c>; true if either was given (even empty or malformed).</summary>
+    /// <summary>
+    /// A key from <c>Authorization: Bearer</c> or the <c>janus-key.</c> subprotocol; true if either was given (even
+    /// empty or malformed). The subprotocol is never echoed back: the answer names only <c>janus</c>.
+    /// </summary>
     private static bool TryGetKey(HttpRequest request, out string? key)
     {
         if (ApiKeys.TryReadBearer(request.Headers.Authorization, out key))
@@ -106,32 +128,47 @@ internal sealed class WebSocketEndpoint
             return true;
         }
 
-        if (request.Query.TryGetValue("key", out StringValues query))
+        foreach (string? value in request.Headers.SecWebSocketProtocol)
         {
-            key = query.Count == 1 && !string.IsNullOrEmpty(query[0]) ? query[0] : null;
-            return true;
+            if (value is null)
+            {
+                continue;
+            }
+
+            foreach (string part in value.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (part.StartsWith(KeyProtocolPrefix, StringComparison.Ordinal))
+                {
+                    key = DecodeKey(part.AsSpan(KeyProtocolPrefix.Length));
+                    return true;
+                }
+            }
         }
 
         return false;
     }
 
-    /// <summary>True without an <c>Origin</c> (not a browser), or when the page came from this very host and port.</summary>
-    private static bool IsSameOrigin(HttpRequest request)
+    /// <summary>The key from base64url (RFC 4648 §5, no padding), or null when it is not that or not UTF-8.</summary>
+    private static string? DecodeKey(ReadOnlySpan<char> encoded)
     {
-        string? origin = request.Headers.Origin;
-        if (string.IsNullOrEmpty(origin))
+        if (encoded.IsEmpty || encoded.Length > 1024)
         {
-            return true;
+            return null;
         }
 
-        if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? originUri))
+        try
         {
-            return false;
+            byte[] bytes = System.Buffers.Text.Base64Url.DecodeFromChars(encoded);
+            return new System.Text.UTF8Encoding(false, true).GetString(bytes);
         }
-
-        HostString host = request.Host;
-        int requestPort = host.Port ?? (request.IsHttps ? 443 : 80);
-        return string.Equals(originUri.Host, host.Host, StringComparison.OrdinalIgnoreCase) && originUri.Port == requestPort;
+        catch (FormatException)
+        {
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static bool HasToken(StringValues header, string token)

@@ -6,6 +6,7 @@
 import { Histogram, TimeChart, sparkline } from "./charts.js";
 import { formatAgo, formatBytes, formatClock, formatCompact, formatDuration, formatInteger, formatMs, formatMsAxis } from "./format.js";
 import { WatchPanel } from "./watch.js";
+import { authHeaders, currentKey, saveKey } from "./key.js";
 
 const POLL_MS = 1000;
 const TOPICS_EVERY_MS = 3000;
@@ -33,8 +34,15 @@ function setText(element, text) {
   }
 }
 
+const key = currentKey();
+
 async function getJson(path) {
-  const response = await fetch(path, { cache: "no-store", headers: { Accept: "application/json" } });
+  const response = await fetch(path, { cache: "no-store", headers: { Accept: "application/json", ...authHeaders(key) } });
+  if (response.status === 401 || response.status === 403) {
+    // Reading needs a key (Janus:Security:ReadAccess), or the one given is wrong: ask for one.
+    $("key-form").hidden = false;
+  }
+
   if (!response.ok) {
     throw new Error(`${path}: HTTP ${response.status}`);
   }
@@ -429,7 +437,14 @@ for (const button of document.querySelectorAll(".range button")) {
   });
 }
 
+$("key-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  saveKey($("key-input").value.trim());
+  location.reload();
+});
+
 const watchPanel = new WatchPanel({
+  key,
   onSubscriptionChange: () => {
     // Show the new subscriber count on the next poll rather than in three seconds.
     state.lastTopics = 0;

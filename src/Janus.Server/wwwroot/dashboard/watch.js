@@ -24,7 +24,7 @@ function parseValue(text) {
 }
 
 export class WatchPanel {
-  constructor({ onSubscriptionChange }) {
+  constructor({ key, onSubscriptionChange }) {
     this.onSubscriptionChange = onSubscriptionChange || (() => {});
     this.received = 0;
     this.pending = [];
@@ -32,8 +32,8 @@ export class WatchPanel {
     this.frame = 0;
     this.handler = (message) => this.onMessage(message);
 
-    // A key in the page's address (/?key=...) lets a page opened from an untrusted network publish.
-    const key = new URLSearchParams(location.search).get("key") || undefined;
+    // The page's key (key.js) lets a page opened from an untrusted network publish; janus.js sends it as a
+    // subprotocol, never in the URL.
     // The original protocol (no session kept after the tab goes): a dashboard shows what arrives now, and is closed
     // far more often than it loses its network.
     // ?dashboard=1: the server counts this connection apart from client connections (docs/dashboard.md), so opening
