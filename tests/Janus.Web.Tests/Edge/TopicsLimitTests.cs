@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
-using Janus.Server.Fanout;
 using Janus.Server.Api;
+using Janus.Server.Fanout;
 using Janus.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
