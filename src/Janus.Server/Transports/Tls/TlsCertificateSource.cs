@@ -120,6 +120,11 @@ public sealed class TlsCertificateSource : IDisposable
         if (IsPem(bytes))
         {
             string certificatePem = Encoding.ASCII.GetString(bytes);
+            if (options.KeyPath.Length == 0 && !certificatePem.Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+            {
+                throw new CryptographicException("the file holds no private key; set Janus:Tls:KeyPath to the key's file");
+            }
+
             string keyPem = options.KeyPath.Length > 0 ? File.ReadAllText(options.KeyPath) : certificatePem;
             certificate = options.Password.Length > 0
                 ? X509Certificate2.CreateFromEncryptedPem(certificatePem, keyPem, options.Password)
