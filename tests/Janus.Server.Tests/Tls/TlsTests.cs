@@ -128,6 +128,26 @@ public sealed class TlsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_tcp_protocol_over_tls_runs_on_kestrels_socket_transport_too()
+    {
+        await using JanusTestServer server = await StartAsync(new() { ["Janus:Tcp:Transport"] = "Sockets", ["Janus:Limits:CloseTimeout"] = "00:00:30" });
+        await using TlsTcpClient subscriber = await ConnectTlsAsync(server);
+        await subscriber.ReadMessageAsync();
+        await SubscribeAsync(subscriber, "news");
+        await using (RawTcpClient publisher = await server.ConnectTcpAsync())
+        {
+            await publisher.SendAsync("PUBLISH\0{\"topic\":\"news\",\"data\":1}\0");
+        }
+
+        Assert.Equal("1", Delivery.Parse(await subscriber.ReadMessageAsync()).Data);
+
+        var clock = Stopwatch.StartNew();
+        await subscriber.SendAsync("NONSENSE\0");
+        TcpClientExtensions.AssertErrorFrame(Assert.Single(await subscriber.ReadUntilClosedAsync()), ProtocolError.UnknownFrame);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the close took {clock.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_tls_subscriber_that_reads_late_still_gets_every_message_up_to_the_last_byte()
     {
         // More than the kernel's socket buffers hold (up to 4 MiB on loopback), unread until all is queued: the
