@@ -87,6 +87,12 @@ public sealed partial class JanusClient
         finally
         {
             await link.Input.CompleteAsync().ConfigureAwait(false);
+            if (link.Stream is System.Net.Security.SslStream tls)
+            {
+                // Releases the TLS session's native state now rather than at finalization.
+                await tls.DisposeAsync().ConfigureAwait(false);
+            }
+
             link.Socket.Dispose();
             OnLinkEnded(link, error);
         }

@@ -17,7 +17,7 @@ public sealed partial class JanusClient
     /// </summary>
     private async Task<(Link Link, SessionAnswer? Answer)> OpenLinkAsync(CancellationToken cancellationToken)
     {
-        (System.Net.Sockets.Socket socket, Stream stream) = await SocketConnector.ConnectAsync(_endPoint, _options.LocalAddress, cancellationToken).ConfigureAwait(false);
+        (System.Net.Sockets.Socket socket, Stream stream) = await SocketConnector.ConnectAsync(_endPoint, _options.LocalAddress, _tls, cancellationToken).ConfigureAwait(false);
         var link = new Link(socket, stream, _options);
         link.ReceiveLoop = ReceiveLoopAsync(link);
         bool hello = false;

@@ -167,6 +167,12 @@ public sealed partial class JanusClient
 
             link.OutputClosed = true;
             await link.Output.CompleteAsync().ConfigureAwait(false);
+            if (link.Stream is System.Net.Security.SslStream tls)
+            {
+                // TLS's own end of stream (close_notify) before TCP's.
+                await tls.ShutdownAsync().ConfigureAwait(false);
+            }
+
             link.Socket.Shutdown(SocketShutdown.Send);
             return true;
         }

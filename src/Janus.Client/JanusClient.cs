@@ -36,6 +36,7 @@ public sealed partial class JanusClient : IAsyncDisposable
     private readonly JanusClientOptions _options;
     private readonly EndPoint _endPoint;
     private readonly string _endPointText;
+    private readonly System.Net.Security.SslClientAuthenticationOptions? _tls;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<JanusMessage> _messages;
@@ -90,6 +91,7 @@ public sealed partial class JanusClient : IAsyncDisposable
         _options = options;
         _endPoint = endPoint ?? options.ResolveEndPoint();
         _endPointText = _endPoint.ToString() ?? string.Empty;
+        _tls = options.CreateTlsOptions(_endPoint);
         _time = options.TimeProvider;
         _logger = options.LoggerFactory?.CreateLogger("Janus.Client") ?? NullLogger.Instance;
         _rawHandler = options.RawMessageHandler;
@@ -189,6 +191,7 @@ public sealed partial class JanusClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the connect.</param>
     /// <returns>A connected client; dispose it to close the connection.</returns>
     /// <exception cref="SocketException">The TCP connection could not be made.</exception>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">With <see cref="JanusClientOptions.UseTls"/>: the TLS handshake failed, e.g. the server's certificate is not valid for <see cref="JanusClientOptions.TlsTargetHost"/>.</exception>
     /// <exception cref="TimeoutException">No greeting within <see cref="JanusClientOptions.ConnectTimeout"/>.</exception>
     /// <exception cref="JanusProtocolException">The server answered with an error frame instead of a greeting.</exception>
     /// <exception cref="JanusConnectionClosedException">The server closed the connection before greeting.</exception>

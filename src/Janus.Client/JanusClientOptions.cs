@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,28 @@ public sealed class JanusClientOptions
 
     /// <summary>The server as an end point; when set it wins over <see cref="Host"/> and <see cref="Port"/>. Defaults to none.</summary>
     public EndPoint? EndPoint { get; set; }
+
+    /// <summary>
+    /// Speak TLS (through <see cref="SslStream"/>, TLS 1.2 or 1.3 as the system allows) to a server's TLS port
+    /// (<c>Janus:Tls:TcpPort</c>). The server's certificate must be valid for <see cref="TlsTargetHost"/> and trusted
+    /// by the system, unless <see cref="TlsCertificateValidation"/> decides instead; a certificate that fails the check
+    /// fails the connect with <see cref="System.Security.Authentication.AuthenticationException"/>. Defaults to false.
+    /// </summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>
+    /// The server's name for TLS: sent in the handshake (SNI) and checked against the server's certificate. Defaults to
+    /// the host connected to: <see cref="Host"/>, a <see cref="DnsEndPoint"/>'s host, or an IP address as text.
+    /// </summary>
+    public string? TlsTargetHost { get; set; }
+
+    /// <summary>
+    /// Decides whether the server's certificate is accepted, instead of the system's check: for example to pin a
+    /// self-signed certificate (accept exactly that certificate, and still refuse
+    /// <see cref="SslPolicyErrors.RemoteCertificateNameMismatch"/>). Defaults to none: the system's trust store and the
+    /// name check.
+    /// </summary>
+    public RemoteCertificateValidationCallback? TlsCertificateValidation { get; set; }
 
     /// <summary>
     /// Opt in to sessions (<c>hello</c>, docs/sessions.md): positions on every message, and a session that a
@@ -144,6 +167,18 @@ public sealed class JanusClientOptions
 
     /// <summary>The server to connect to.</summary>
     internal EndPoint ResolveEndPoint() => EndPoint ?? ToEndPoint(Host, Port);
+
+    /// <summary>The TLS handshake's settings for a connection to <paramref name="endPoint"/>, or null without TLS.</summary>
+    internal SslClientAuthenticationOptions? CreateTlsOptions(EndPoint endPoint) => !UseTls ? null : new SslClientAuthenticationOptions
+    {
+        TargetHost = TlsTargetHost ?? endPoint switch
+        {
+            DnsEndPoint dns => dns.Host,
+            IPEndPoint ip => ip.Address.ToString(),
+            _ => Host,
+        },
+        RemoteCertificateValidationCallback = TlsCertificateValidation,
+    };
 
     internal static EndPoint ToEndPoint(string host, int port) =>
         IPAddress.TryParse(host, out IPAddress? address) ? new IPEndPoint(address, port) : new DnsEndPoint(host, port);

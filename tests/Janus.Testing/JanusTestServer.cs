@@ -21,6 +21,8 @@ public sealed class JanusTestServer : IAsyncDisposable
         JanusEndpoints endpoints = app.Services.GetRequiredService<JanusEndpoints>();
         TcpEndPoint = endpoints.Tcp is { } tcp ? new IPEndPoint(IPAddress.Loopback, tcp.Port) : null;
         HttpEndPoint = endpoints.Http is { } http ? new IPEndPoint(IPAddress.Loopback, http.Port) : null;
+        TcpTlsEndPoint = endpoints.TcpTls is { } tcps ? new IPEndPoint(IPAddress.Loopback, tcps.Port) : null;
+        HttpsEndPoint = endpoints.Https is { } https ? new IPEndPoint(IPAddress.Loopback, https.Port) : null;
     }
 
     /// <summary>Where the TCP protocol listens (loopback, real port).</summary>
@@ -28,6 +30,12 @@ public sealed class JanusTestServer : IAsyncDisposable
 
     /// <summary>Where HTTP listens (loopback, real port).</summary>
     public IPEndPoint? HttpEndPoint { get; }
+
+    /// <summary>Where the TCP protocol over TLS listens (loopback, real port), when <c>Janus:Tls:TcpPort</c> is set.</summary>
+    public IPEndPoint? TcpTlsEndPoint { get; }
+
+    /// <summary>Where HTTPS listens (loopback, real port), when <c>Janus:Tls:HttpsPort</c> is set.</summary>
+    public IPEndPoint? HttpsEndPoint { get; }
 
     /// <summary>The base address of the HTTP listener, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
     public Uri HttpBaseAddress => new($"http://127.0.0.1:{HttpEndPoint?.Port}/");

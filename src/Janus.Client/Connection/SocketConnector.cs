@@ -1,16 +1,20 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Janus.Client.Connection;
 
 /// <summary>
-/// Opens the connection: optional source address, Nagle off. The one place a stream is made, so that TLS can wrap it
-/// here (an <see cref="System.Net.Security.SslStream"/> over the <see cref="NetworkStream"/>) without touching the rest.
+/// Opens the connection: optional source address, Nagle off, and TLS when asked (an <see cref="SslStream"/> over the
+/// <see cref="NetworkStream"/>). The one place a stream is made; the rest of the client reads and writes a stream.
 /// </summary>
 internal static class SocketConnector
 {
-    /// <summary>Connects to <paramref name="endPoint"/> (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>) and returns the socket and the stream to speak over.</summary>
-    public static async Task<(Socket Socket, Stream Stream)> ConnectAsync(EndPoint endPoint, IPAddress? localAddress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> (an <see cref="IPEndPoint"/> or a <see cref="DnsEndPoint"/>), completes
+    /// the TLS handshake when <paramref name="tls"/> is given, and returns the socket and the stream to speak over.
+    /// </summary>
+    public static async Task<(Socket Socket, Stream Stream)> ConnectAsync(EndPoint endPoint, IPAddress? localAddress, SslClientAuthenticationOptions? tls, CancellationToken cancellationToken)
     {
         // A host name needs a dual-mode socket unless a source address fixes the family; connecting then tries only
         // the addresses of that family.
@@ -27,7 +31,24 @@ internal static class SocketConnector
             }
 
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return (socket, new NetworkStream(socket, ownsSocket: false));
+            var network = new NetworkStream(socket, ownsSocket: false);
+            if (tls is null)
+            {
+                return (socket, network);
+            }
+
+            var secure = new SslStream(network, leaveInnerStreamOpen: false);
+            try
+            {
+                await secure.AuthenticateAsClientAsync(tls, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await secure.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            return (socket, secure);
         }
         catch
         {

@@ -204,10 +204,18 @@ internal sealed partial class ServerRun(string[] configurationArgs, FileInfo? co
         foreach (Match port in PortInMessage().Matches(messages))
         {
             int number = int.Parse(port.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            string? key = number == options.Tcp.Port ? "Janus:Tcp:Port" : number == options.Http.Port ? "Janus:Http:Port" : number == options.FlashPolicy.Port ? "Janus:FlashPolicy:Port" : null;
+            string? key = number == options.Tcp.Port ? "Janus:Tcp:Port" : number == options.Http.Port ? "Janus:Http:Port" : number == options.FlashPolicy.Port ? "Janus:FlashPolicy:Port"
+                : number == options.Tls.TcpPort ? "Janus:Tls:TcpPort" : number == options.Tls.HttpsPort ? "Janus:Tls:HttpsPort" : null;
             if (key is not null)
             {
-                string scheme = key == "Janus:Http:Port" ? "http" : key == "Janus:Tcp:Port" ? "janus-tcp" : "flash-policy";
+                string scheme = key switch
+                {
+                    "Janus:Http:Port" => "http",
+                    "Janus:Tcp:Port" => "janus-tcp",
+                    "Janus:Tls:TcpPort" => "janus-tcps",
+                    "Janus:Tls:HttpsPort" => "https",
+                    _ => "flash-policy",
+                };
                 string source = sources.Describe(key) is { } from ? $", set by {from}" : ", the default";
                 return $"{scheme} port {number} ({key}{source})";
             }

@@ -41,6 +41,10 @@ public sealed class AcceptingHealthCheck : IHealthCheck
         {
             result = HealthCheckResult.Unhealthy("the TCP protocol listener is not bound");
         }
+        else if (_options.Tls.TcpPort is not null && _endpoints.TcpTls is null)
+        {
+            result = HealthCheckResult.Unhealthy("the TCP protocol's TLS listener is not bound");
+        }
         else
         {
             result = HealthCheckResult.Healthy($"accepting connections ({_connections.Count} open)");

@@ -12,6 +12,10 @@ public sealed class JanusEndpoints
 
     internal ListenOptions? FlashPolicyListen { get; set; }
 
+    internal ListenOptions? TcpTlsListen { get; set; }
+
+    internal ListenOptions? HttpsListen { get; set; }
+
     /// <summary>The Flash policy endpoint, or null if there is none.</summary>
     public IPEndPoint? FlashPolicy => FlashPolicyListen?.IPEndPoint;
 
@@ -20,4 +24,10 @@ public sealed class JanusEndpoints
 
     /// <summary>The HTTP endpoint, or null if disabled.</summary>
     public IPEndPoint? Http => HttpListen?.IPEndPoint;
+
+    /// <summary>The TCP protocol over TLS (<c>Janus:Tls:TcpPort</c>), or null if there is none.</summary>
+    public IPEndPoint? TcpTls => TcpTlsListen?.IPEndPoint;
+
+    /// <summary>HTTP over TLS (<c>Janus:Tls:HttpsPort</c>), or null if there is none.</summary>
+    public IPEndPoint? Https => HttpsListen?.IPEndPoint;
 }

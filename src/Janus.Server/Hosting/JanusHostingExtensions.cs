@@ -10,6 +10,7 @@ using Janus.Server.Sessions;
 using Janus.Server.Transports;
 using Janus.Server.Transports.Epoll;
 using Janus.Server.Transports.Tcp;
+using Janus.Server.Transports.Tls;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -80,7 +81,7 @@ public static class JanusHostingExtensions
             JanusEndpoints endpoints = kestrel.ApplicationServices.GetRequiredService<JanusEndpoints>();
             if (current.Tcp.Enabled)
             {
-                Action<ListenOptions> tcp = listen =>
+                ListenTcp(kestrel, current.Tcp, current.Tcp.Port, listen =>
                 {
                     if (current.Tcp.ProxyProtocol)
                     {
@@ -90,15 +91,20 @@ public static class JanusHostingExtensions
 
                     listen.UseConnectionHandler<TcpConnectionHandler>();
                     endpoints.TcpListen = listen;
-                };
-                if (current.Tcp.Transport == TcpTransport.Epoll && EpollTransportFactory.IsSupported)
+                });
+            }
+
+            // Loaded here, while the host is built, so that a certificate that does not load stops the start with its reason.
+            TlsCertificateSource? certificates = current.Tls.Enabled ? kestrel.ApplicationServices.GetRequiredService<TlsCertificateSource>() : null;
+            if (certificates is not null && current.Tls.TcpPort is int tcpsPort)
+            {
+                // The same transport as the plain port: Kestrel's TLS middleware runs over any connection, epoll's included.
+                ListenTcp(kestrel, current.Tcp, tcpsPort, listen =>
                 {
-                    kestrel.Listen(new EpollEndPoint(ParseAddress(current.Tcp.Address, current.Tcp.Port), current.Tcp.Port, current.Tcp.Backlog), tcp);
-                }
-                else
-                {
-                    Listen(kestrel, current.Tcp.Address, current.Tcp.Port, tcp);
-                }
+                    listen.UseJanusTcpTls(certificates, current.Tls.HandshakeTimeout);
+                    listen.UseConnectionHandler<TcpConnectionHandler>();
+                    endpoints.TcpTlsListen = listen;
+                });
             }
 
             if (current.FlashPolicy.Enabled && current.FlashPolicy.Port != 0)
@@ -116,6 +122,15 @@ public static class JanusHostingExtensions
                 {
                     listen.Protocols = HttpProtocols.Http1;
                     endpoints.HttpListen = listen;
+                });
+            }
+
+            if (certificates is not null && current.Tls.HttpsPort is int httpsPort)
+            {
+                Listen(kestrel, current.Http.Address, httpsPort, listen =>
+                {
+                    listen.UseJanusHttpsTls(certificates, current.Tls.HandshakeTimeout);
+                    endpoints.HttpsListen = listen;
                 });
             }
         });
@@ -152,6 +167,7 @@ public static class JanusHostingExtensions
         services.TryAddSingleton(sp => new SendScheduler(sp.GetRequiredService<IOptions<JanusOptions>>().Value.Tcp.SendThreads));
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<JanusEndpoints>();
+        services.TryAddSingleton<TlsCertificateSource>();
         services.TryAddSingleton<IClusterStatus, SingleNodeStatus>();
         services.AddHostedService<HeartbeatService>();
         services.AddHostedService<ShutdownService>();
@@ -220,6 +236,19 @@ public static class JanusHostingExtensions
     /// </summary>
     private static IPAddress ParseAddress(string address, int port) =>
         address == "*" ? (port == 0 ? IPAddress.Any : IPAddress.IPv6Any) : IPAddress.Parse(address);
+
+    /// <summary>A TCP protocol port: on the epoll transport where it runs, otherwise on Kestrel's sockets.</summary>
+    private static void ListenTcp(KestrelServerOptions kestrel, TcpOptions tcp, int port, Action<ListenOptions> configure)
+    {
+        if (tcp.Transport == TcpTransport.Epoll && EpollTransportFactory.IsSupported)
+        {
+            kestrel.Listen(new EpollEndPoint(ParseAddress(tcp.Address, port), port, tcp.Backlog), configure);
+        }
+        else
+        {
+            Listen(kestrel, tcp.Address, port, configure);
+        }
+    }
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {

@@ -10,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Janus.Server.Hosting;
 
 /// <summary>
-/// Logs, once Kestrel has bound its ports, what each port speaks (<c>janus-tcp://</c>, <c>http://</c>, <c>ws://…/ws</c>:
+/// Logs, once Kestrel has bound its ports, what each port speaks (<c>janus-tcp://</c>, <c>http://</c>, <c>ws://…/ws</c>,
+/// and over TLS <c>janus-tcps://</c>, <c>https://</c>, <c>wss://…/ws</c>:
 /// Kestrel's own "Now listening on: http://…" would call the TCP protocol port HTTP), and warns when the open-file
 /// limit is below what <see cref="LimitsOptions.ExpectedConnections"/> needs.
 /// </summary>
@@ -68,6 +69,16 @@ internal sealed class StartupLogService : IHostedService
         if (_endpoints.Http is { } http)
         {
             Log.HttpListening(_logger, "http://" + http, "ws://" + http + "/ws");
+        }
+
+        if (_endpoints.TcpTls is { } tcps)
+        {
+            Log.TcpListening(_logger, "janus-tcps://" + tcps);
+        }
+
+        if (_endpoints.Https is { } https)
+        {
+            Log.HttpListening(_logger, "https://" + https, "wss://" + https + "/ws");
         }
 
         (ulong Soft, ulong Hard)? limits = OpenFileLimit.Read();

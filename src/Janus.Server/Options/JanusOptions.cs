@@ -16,6 +16,9 @@ public sealed class JanusOptions
     /// <summary>The HTTP listener (WebSocket, API, metrics, dashboard).</summary>
     public HttpOptions Http { get; set; } = new();
 
+    /// <summary>TLS ports beside the plain ones (off unless a port is set).</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>Per-connection limits.</summary>
     public LimitsOptions Limits { get; set; } = new();
 

@@ -11,9 +11,9 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (!options.Tcp.Enabled && !options.Http.Enabled)
+        if (!options.Tcp.Enabled && !options.Http.Enabled && !options.Tls.Enabled)
         {
-            failures.Add("Janus:Tcp:Enabled and Janus:Http:Enabled are both false: Janus would listen on nothing.");
+            failures.Add("Janus:Tcp:Enabled and Janus:Http:Enabled are both false and no Janus:Tls port is set: Janus would listen on nothing.");
         }
 
         CheckEndpoint(failures, "Janus:Tcp", options.Tcp.Address, options.Tcp.Port);
@@ -23,6 +23,7 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
             failures.Add($"Janus:Tcp:Port and Janus:Http:Port are both {options.Tcp.Port}: they need different ports.");
         }
 
+        CheckTls(failures, options);
         Check(failures, options.Tcp.SendThreads is >= 0 and <= 64, $"Janus:Tcp:SendThreads must be between 0 (one per processor) and 64 (got {options.Tcp.SendThreads}).");
         Check(failures, options.Tcp.Backlog is >= 1 and <= 65535, $"Janus:Tcp:Backlog must be between 1 and 65535 (got {options.Tcp.Backlog}).");
 
@@ -110,6 +111,62 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
             failures,
             security.ReadAccess != ReadAccess.KeyOnly || security.ReadKeys.Length > 0 || security.ApiKeys.Length > 0,
             "Janus:Security:ReadAccess is KeyOnly but no key is configured (Janus:Security:ReadKeys or Janus:Security:ApiKeys): nobody could read the stats, topics or metrics.");
+    }
+
+    private static void CheckTls(List<string> failures, JanusOptions options)
+    {
+        TlsOptions tls = options.Tls;
+        Check(failures, tls.TcpPort is null or (>= 0 and <= 65535), $"Janus:Tls:TcpPort must be between 0 and 65535 (got {tls.TcpPort}).");
+        Check(failures, tls.HttpsPort is null or (>= 0 and <= 65535), $"Janus:Tls:HttpsPort must be between 0 and 65535 (got {tls.HttpsPort}).");
+        Check(failures, tls.HandshakeTimeout > TimeSpan.Zero && tls.HandshakeTimeout <= TimeSpan.FromMinutes(5), $"Janus:Tls:HandshakeTimeout must be between 0 and 5 minutes (got {tls.HandshakeTimeout}).");
+
+        // Every non-zero port once: the plain ones that are on, the TLS ones that are set.
+        var ports = new List<(string Key, int Port)>();
+        if (options.Tcp.Enabled)
+        {
+            ports.Add(("Janus:Tcp:Port", options.Tcp.Port));
+        }
+
+        if (options.Http.Enabled)
+        {
+            ports.Add(("Janus:Http:Port", options.Http.Port));
+        }
+
+        if (tls.TcpPort is int tcps)
+        {
+            ports.Add(("Janus:Tls:TcpPort", tcps));
+        }
+
+        if (tls.HttpsPort is int https)
+        {
+            ports.Add(("Janus:Tls:HttpsPort", https));
+        }
+
+        for (int i = 0; i < ports.Count; i++)
+        {
+            for (int j = i + 1; j < ports.Count; j++)
+            {
+                // The plain pair has its own message above.
+                if (ports[i].Port != 0 && ports[i].Port == ports[j].Port && (ports[i].Key.StartsWith("Janus:Tls", StringComparison.Ordinal) || ports[j].Key.StartsWith("Janus:Tls", StringComparison.Ordinal)))
+                {
+                    failures.Add($"{ports[i].Key} and {ports[j].Key} are both {ports[i].Port}: they need different ports.");
+                }
+            }
+        }
+
+        if (!tls.Enabled)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(tls.CertificatePath))
+        {
+            failures.Add("Janus:Tls:CertificatePath is empty while a Janus:Tls port is set: TLS needs a certificate (a PEM or PKCS#12 file).");
+            return;
+        }
+
+        Check(failures, File.Exists(tls.CertificatePath), $"Janus:Tls:CertificatePath: no file at '{tls.CertificatePath}'.");
+        Check(failures, tls.KeyPath.Length == 0 || File.Exists(tls.KeyPath), $"Janus:Tls:KeyPath: no file at '{tls.KeyPath}'.");
     }
 
     private static void CheckEndpoint(List<string> failures, string section, string address, int port)

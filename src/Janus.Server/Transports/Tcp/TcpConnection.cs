@@ -6,6 +6,7 @@ using Janus.Server.Fanout;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Sessions;
+using Janus.Server.Transports.Tls;
 using Microsoft.AspNetCore.Connections;
 
 namespace Janus.Server.Transports.Tcp;
@@ -23,14 +24,16 @@ namespace Janus.Server.Transports.Tcp;
 internal sealed class TcpConnection : ClientConnection
 {
     private readonly ConnectionContext _context;
+    private readonly TlsChannel? _tls;
     private readonly int _maxFrameBytes;
     private readonly int _maxTopicLength;
     private bool _awaitingPublishBody;
 
-    private TcpConnection(ConnectionServices services, ConnectionContext context)
-        : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), context.Transport.Output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
+    private TcpConnection(ConnectionServices services, ConnectionContext context, TlsChannel? tls, PipeWriter output)
+        : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
     {
         _context = context;
+        _tls = tls;
         MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
         _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
@@ -40,7 +43,13 @@ internal sealed class TcpConnection : ClientConnection
     public override bool MayPublish { get; }
 
     /// <summary>Serves one accepted TCP connection until it closes.</summary>
-    public static Task RunAsync(ConnectionServices services, ConnectionContext context) => new TcpConnection(services, context).RunAsync();
+    public static Task RunAsync(ConnectionServices services, ConnectionContext context)
+    {
+        // A plain connection writes to its transport; one of the TLS port to its SslStream (see TlsChannel).
+        TlsChannel? tls = context.Features.Get<TlsChannel>();
+        PipeWriter output = tls is null ? context.Transport.Output : tls.OpenOutput(context);
+        return new TcpConnection(services, context, tls, output).RunAsync();
+    }
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()
@@ -328,6 +337,17 @@ internal sealed class TcpConnection : ClientConnection
     }
 
     protected override void OnCloseRequested() => _context.Transport.Input.CancelPendingRead();
+
+    protected override void CompleteOutput(PipeWriter output)
+    {
+        if (_tls is null)
+        {
+            base.CompleteOutput(output);
+            return;
+        }
+
+        _ = _tls.CloseAsync(output);
+    }
 
     protected override void AbortTransport() => _context.Abort(new ConnectionAbortedException("Janus closed the connection."));
 
