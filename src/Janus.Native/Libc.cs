@@ -26,6 +26,7 @@ internal static unsafe partial class Libc
     public const int IpProtoIpv6 = 41;
     public const int Ipv6V6Only = 26;
 
+    public const int ShutWr = 1;
     public const int ShutRdWr = 2;
 
     /// <summary>Lets <c>bind</c> take an address without a port, so the port is picked per destination at connect.</summary>
