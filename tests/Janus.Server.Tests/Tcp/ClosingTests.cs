@@ -52,6 +52,44 @@ public sealed class ClosingTests
         TcpClientExtensions.AssertErrorFrame(Assert.Single(messages), ProtocolError.UnknownFrame);
     }
 
+    [Fact]
+    public async Task Invalid_UTF8_on_TCP_is_explained_in_the_words_of_the_TCP_wire_not_as_a_WebSocket_message()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using RawTcpClient client = await server.ConnectTcpAsync();
+
+        await client.SendAsync([.. Frames.Bytes("{\"action\":\"subscribe\",\"data\":\""), 0xFF, 0xC3, .. Frames.Bytes("\"}\0")]);
+
+        string error = Assert.Single(SplitMessages(await ReadToOrderlyEndAsync(client.Socket)));
+        TcpClientExtensions.AssertErrorFrame(error, ProtocolError.InvalidUtf8);
+        using var json = System.Text.Json.JsonDocument.Parse(error);
+        string reason = json.RootElement.GetProperty("reason").GetString()!;
+        Assert.Equal(ProtocolErrors.Reason(ProtocolError.InvalidUtf8, WireTransport.Tcp), reason);
+        Assert.DoesNotContain("WebSocket", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task At_shutdown_an_opted_in_client_reads_server_shutdown_after_its_messages_and_a_legacy_client_only_the_end()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync();
+        await using SessionClient session = await SessionClient.ConnectAsync(server.TcpEndPoint!);
+        await session.SubscribeAsync("news");
+        await using RawTcpClient legacy = await server.ConnectTcpAsync();
+        await legacy.SubscribeAsync("news");
+        await using RawTcpClient publisher = await server.ConnectTcpAsync();
+        await publisher.SendAsync("PUBLISH\0" + Frames.PublishBody("news", 1));
+        Assert.Equal("1", (await legacy.ReadDeliveryAsync()).MessageId);
+        Assert.NotNull(await session.ReadAsync());
+
+        Task stopped = server.StopAsync();
+
+        // The original server closed without a word: a client that never said hello still gets only the end.
+        Assert.Empty(await ReadToOrderlyEndAsync(legacy.Socket));
+        string[] messages = SplitMessages(await ReadToOrderlyEndAsync(session.Connection.Socket));
+        TcpClientExtensions.AssertErrorFrame(Assert.Single(messages), ProtocolError.ServerShutdown);
+        await stopped.WaitAsync(RawTcpClient.DefaultTimeout);
+    }
+
     /// <summary>Reads until the server's end of the stream; a reset fails the test with what arrived before it.</summary>
     internal static async Task<byte[]> ReadToOrderlyEndAsync(Socket socket)
     {

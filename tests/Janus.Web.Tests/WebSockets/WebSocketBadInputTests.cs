@@ -120,6 +120,20 @@ public sealed class WebSocketBadInputTests
     }
 
     [Fact]
+    public async Task Invalid_UTF8_is_explained_in_the_words_of_the_WebSocket_wire()
+    {
+        await using JanusTestServer server = await StartAsync();
+        await using RawWebSocket client = await RawWebSocket.ConnectAsync(server.HttpEndPoint!);
+        await client.ReadTextAsync();
+
+        await client.SendRawAsync(RawWebSocket.BuildFrame(WebSocketOpcode.Text, [(byte)'{', 0xC3, 0x28, (byte)'}']));
+
+        (List<string> messages, _, _) = await client.ReadUntilCloseAsync();
+        using JsonDocument json = JsonDocument.Parse(Assert.Single(messages));
+        Assert.Equal(ProtocolErrors.Reason(ProtocolError.InvalidUtf8, WireTransport.WebSocket), json.RootElement.GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task A_header_announcing_too_large_a_payload_is_refused_before_any_payload_arrives()
     {
         await using JanusTestServer server = await StartAsync();

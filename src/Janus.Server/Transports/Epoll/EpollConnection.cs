@@ -126,36 +126,57 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
     public void ResumeReceive() => _loop.ResumeReceive(this);
 
     /// <summary>
-    /// The output is finished (completed and sent, or the peer is gone). If the peer has ended its side, the
-    /// connection ends now. Otherwise it closes gracefully: the write side is shut down (the peer reads everything
-    /// sent, then the end of the stream) and the input is read and dropped until the peer's end of the stream, so that
-    /// the close never finds unread input. Closing a socket with unread input makes the kernel send a reset and drop
-    /// what it has not yet delivered: a client that pipelined 1,100 subscribes past the limit of 1,000 got 463 ACKs
-    /// and a reset instead of 1,000 ACKs and its <c>too_many_subscriptions</c> error. The wait is bounded by
-    /// <see cref="MaxLingerBytes"/> and by the application's close deadline, which aborts the connection.
+    /// The output is finished (completed and sent, or the peer is gone): the connection ends, gracefully. If the peer
+    /// has ended its side already, the descriptor is closed now. Otherwise the connection lingers: the write side is
+    /// shut down (the peer reads everything sent, then the end of the stream) and input is read and dropped until the
+    /// peer's end of the stream, for at most <see cref="EpollLoop.LingerTime"/> and <see cref="MaxLingerBytes"/>.
+    /// Closing with unread input, or input arriving after the close, makes the kernel answer with a reset, and the
+    /// peer may then lose what it had not read yet: a client that pipelined 1,100 subscribes past the limit of 1,000
+    /// got 463 ACKs and a reset instead of 1,000 ACKs and its <c>too_many_subscriptions</c> error.
     /// </summary>
     public void OnOutputEnded()
     {
-        bool lingering;
+        bool closed;
         lock (Gate)
         {
-            lingering = !_fdClosed && !_reader.HasEnded;
-            if (lingering)
-            {
-                _lingering = true;
-                Libc.Shutdown(Fd, Libc.ShutWr);
-            }
-            else
+            closed = _fdClosed || _reader.HasEnded;
+            if (closed)
             {
                 CloseFdLocked();
             }
+            else
+            {
+                Libc.Shutdown(Fd, Libc.ShutWr);
+                _lingering = true;
+                closed = DiscardInputLocked();
+                if (closed)
+                {
+                    CloseFdLocked();
+                }
+            }
         }
 
-        if (lingering)
+        if (closed)
         {
-            // Input that arrived before this point raised its (edge-triggered) report already: read it now.
-            DiscardInput();
+            _reader.OnTransportClosed(error: null);
+            FireClosed();
             return;
+        }
+
+        _loop.Linger(this);
+    }
+
+    /// <summary>The linger time is over (on the loop thread): closes, whatever the peer is still sending.</summary>
+    public void EndLinger()
+    {
+        lock (Gate)
+        {
+            if (_fdClosed)
+            {
+                return;
+            }
+
+            CloseFdLocked();
         }
 
         _reader.OnTransportClosed(error: null);
@@ -189,63 +210,62 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
         return base.DisposeAsync();
     }
 
-    /// <summary>Reads and drops input until the peer's end of the stream, then closes (while lingering).</summary>
-    private unsafe void DiscardInput()
+    /// <summary>Reads and drops input, while lingering, and closes at the peer's end of the stream.</summary>
+    private void DiscardInput()
     {
-        bool close = false;
+        bool closed;
         lock (Gate)
         {
-            if (_fdClosed)
-            {
-                return;
-            }
-
-            byte* scratch = stackalloc byte[LingerReadBytes];
-            while (true)
-            {
-                nint received = Libc.Recv(Fd, scratch, LingerReadBytes, 0);
-                if (received > 0)
-                {
-                    _discarded += (int)received;
-                    if (_discarded <= MaxLingerBytes)
-                    {
-                        continue;
-                    }
-
-                    // A client that keeps sending after it was told goodbye gets the reset it asks for.
-                    close = true;
-                    break;
-                }
-
-                if (received < 0)
-                {
-                    int errno = Libc.Errno;
-                    if (errno == Libc.EIntr)
-                    {
-                        continue;
-                    }
-
-                    if (errno == Libc.EAgain)
-                    {
-                        break;
-                    }
-                }
-
-                // The peer's end of the stream (or its reset): nothing unread is left, the close is clean.
-                close = true;
-                break;
-            }
-
-            if (close)
+            closed = !_fdClosed && DiscardInputLocked();
+            if (closed)
             {
                 CloseFdLocked();
             }
         }
 
-        if (close)
+        if (closed)
         {
             _reader.OnTransportClosed(error: null);
             FireClosed();
+        }
+    }
+
+    /// <summary>Receives and drops what the peer sent; true when the connection is to close now (its end, a failure, or too much).</summary>
+    private unsafe bool DiscardInputLocked()
+    {
+        byte* scratch = stackalloc byte[LingerReadBytes];
+        while (true)
+        {
+            nint received = Libc.Recv(Fd, scratch, LingerReadBytes, 0);
+            if (received > 0)
+            {
+                _discarded += (int)received;
+
+                // A client that keeps sending after it was told goodbye gets the reset it asks for.
+                if (_discarded > MaxLingerBytes)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (received < 0)
+            {
+                int errno = Libc.Errno;
+                if (errno == Libc.EIntr)
+                {
+                    continue;
+                }
+
+                if (errno == Libc.EAgain)
+                {
+                    return false;
+                }
+            }
+
+            // The peer's end of the stream (or its reset): nothing unread is left, the close is clean.
+            return true;
         }
     }
 
