@@ -17,7 +17,7 @@ public enum ProtocolError
     /// <summary>An <c>action</c> the server does not know.</summary>
     UnknownAction,
 
-    /// <summary>A topic that is missing, not a string, empty or too long.</summary>
+    /// <summary>A topic that is missing, not a string, empty, too long, or not a valid name (<see cref="TopicNames"/>).</summary>
     InvalidTopic,
 
     /// <summary>A publish body without the fields a publish needs.</summary>

@@ -32,7 +32,7 @@ public static class ProtocolErrors
         "the frame is not valid JSON",
         "a JSON frame must be an object with a string \"action\"",
         "the action is not one of subscribe, unsubscribe, publish, hello, resume, bye",
-        "the topic must be a non-empty string within the length limit",
+        "the topic must be a non-empty string within the length limit, without control characters",
         "a publish needs a string \"topic\" and a JSON body that is one object",
         "the frame is neither a known keyword nor a JSON object",
         "the frame is longer than the frame size limit",

@@ -24,6 +24,8 @@ public sealed class WebSocketBadInputTests
     [InlineData("""{"action":"dance","data":"t"}""", "unknown_action", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("""{"data":"t"}""", "invalid_command", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("""{"action":"subscribe","data":""}""", "invalid_topic", WebSocketCloseStatus.PolicyViolation)]
+    [InlineData("""{"action":"subscribe","data":"a\u0001b"}""", "invalid_topic", WebSocketCloseStatus.PolicyViolation)]
+    [InlineData("{\"action\":\"subscribe\",\"data\":\"a\u0085b\"}", "invalid_topic", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("HELLO", "unknown_frame", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("PUBLISH", "unknown_frame", WebSocketCloseStatus.PolicyViolation)]
     public async Task A_bad_text_message_closes_only_its_connection(string message, string error, WebSocketCloseStatus status)
