@@ -21,23 +21,15 @@ namespace Janus.Server.Transports.Epoll;
 /// </remarks>
 internal sealed class DescriptorReserve
 {
-    private readonly bool _followsLimit;
     private int _ceiling;
 
-    private DescriptorReserve(int ceiling, bool followsLimit)
-    {
-        _ceiling = ceiling;
-        _followsLimit = followsLimit;
-    }
+    private DescriptorReserve(int ceiling) => _ceiling = ceiling;
 
     /// <summary>The first descriptor number an accepted connection may not have.</summary>
     public int Ceiling => Volatile.Read(ref _ceiling);
 
     /// <summary>The reserve below the process's current soft limit (no ceiling where the limit cannot be read).</summary>
-    public static DescriptorReserve FromProcessLimit() => new(ReadCeiling(), followsLimit: true);
-
-    /// <summary>A fixed ceiling, for tests.</summary>
-    public static DescriptorReserve WithCeiling(int ceiling) => new(ceiling, followsLimit: false);
+    public static DescriptorReserve FromProcessLimit() => new(ReadCeiling());
 
     /// <summary>Whether an accepted socket's descriptor lies in the reserve (one comparison: the accept hot path).</summary>
     public bool IsReserved(int fd) => fd >= Volatile.Read(ref _ceiling);
@@ -49,10 +41,7 @@ internal sealed class DescriptorReserve
     /// </summary>
     public bool HasRoom(int anyFd)
     {
-        if (_followsLimit)
-        {
-            Volatile.Write(ref _ceiling, ReadCeiling());
-        }
+        Volatile.Write(ref _ceiling, ReadCeiling());
 
         int probe = Libc.Dup(anyFd);
         if (probe < 0)
