@@ -26,6 +26,7 @@ internal static unsafe partial class Libc
     public const int IpProtoIpv6 = 41;
     public const int Ipv6V6Only = 26;
 
+    public const int ShutWr = 1;
     public const int ShutRdWr = 2;
 
     /// <summary>Lets <c>bind</c> take an address without a port, so the port is picked per destination at connect.</summary>
@@ -109,6 +110,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "dup", SetLastError = true)]
+    public static partial int Dup(int fd);
 
     [LibraryImport(Library, EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initialValue, int flags);

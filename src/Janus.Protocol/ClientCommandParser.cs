@@ -216,8 +216,9 @@ public static class ClientCommandParser
     }
 
     /// <summary>
-    /// Unescapes a JSON string token (with quotes) into characters; false if it is not a string, empty, too long, or
-    /// not valid text (bad UTF-8, a lone surrogate escape). Never throws.
+    /// Unescapes a JSON string token (with quotes) into characters; false if it is not a string, empty, too long, not
+    /// valid text (bad UTF-8, a lone surrogate escape), or not a valid topic name (a control character, even escaped:
+    /// <see cref="TopicNames"/>). Never throws.
     /// </summary>
     public static bool TryUnescapeTopic(ReadOnlySpan<byte> jsonString, Span<char> destination, out int length)
     {
@@ -246,6 +247,6 @@ public static class ClientCommandParser
             return false;
         }
 
-        return length > 0;
+        return length > 0 && TopicNames.IsValidText(destination[..length]);
     }
 }

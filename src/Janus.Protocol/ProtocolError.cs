@@ -17,7 +17,7 @@ public enum ProtocolError
     /// <summary>An <c>action</c> the server does not know.</summary>
     UnknownAction,
 
-    /// <summary>A topic that is missing, not a string, empty or too long.</summary>
+    /// <summary>A topic that is missing, not a string, empty, too long, or not a valid name (<see cref="TopicNames"/>).</summary>
     InvalidTopic,
 
     /// <summary>A publish body without the fields a publish needs.</summary>
@@ -26,7 +26,7 @@ public enum ProtocolError
     /// <summary>A frame that is neither a known keyword nor JSON.</summary>
     UnknownFrame,
 
-    /// <summary>No frame delimiter within the frame size limit.</summary>
+    /// <summary>Longer than the frame size limit: a TCP frame (or no NUL within it), a PUBLISH body, a WebSocket message.</summary>
     FrameTooLarge,
 
     /// <summary>The connection may not publish (untrusted address, or publishing is off).</summary>
@@ -53,7 +53,7 @@ public enum ProtocolError
     /// <summary>A binary WebSocket frame: Janus messages are JSON text.</summary>
     BinaryFrame,
 
-    /// <summary>A WebSocket text message that is not valid UTF-8.</summary>
+    /// <summary>Input that is not valid UTF-8: a WebSocket text message, or a TCP JSON frame or <c>PUBLISH</c> body.</summary>
     InvalidUtf8,
 
     /// <summary>Another connection resumed this connection's session; this one is closed.</summary>

@@ -32,10 +32,10 @@ public static class ProtocolErrors
         "the frame is not valid JSON",
         "a JSON frame must be an object with a string \"action\"",
         "the action is not one of subscribe, unsubscribe, publish, hello, resume, bye",
-        "the topic must be a non-empty string within the length limit",
+        "the topic must be a non-empty string within the length limit, without control characters",
         "a publish needs a string \"topic\" and a JSON body that is one object",
         "the frame is neither a known keyword nor a JSON object",
-        "no frame delimiter within the frame size limit",
+        "the frame is longer than the frame size limit",
         "this connection may not publish",
         "too many subscriptions on one connection",
         "the client did not read its messages fast enough",
@@ -43,10 +43,19 @@ public static class ProtocolErrors
         "the server is shutting down",
         "the WebSocket frame breaks RFC 6455 (unmasked, reserved bits or opcode, bad control frame or continuation)",
         "binary WebSocket frames are not accepted: send JSON in text frames",
-        "the WebSocket text message is not valid UTF-8",
+        "the message is not valid UTF-8",
         "another connection resumed this session",
         "resume needs a string token and an object of positions, before any subscribe",
         "a position is an object {\"offset\":N,\"epoch\":\"E\"} with N >= 0 and an epoch of at most 32 characters",
+    ];
+
+    // Where the general reason above would leave a client guessing what was wrong with which bytes: the words of its
+    // own wire. A reason names only the transport it is sent on (a TCP client was once told about a "WebSocket text
+    // message").
+    private static readonly (ProtocolError Error, string Tcp, string WebSocket)[] TransportReasons =
+    [
+        (ProtocolError.FrameTooLarge, "no NUL delimiter within the frame size limit, or a frame or PUBLISH body longer than it", "the WebSocket message (all its fragments together) is longer than the frame size limit"),
+        (ProtocolError.InvalidUtf8, "the JSON frame or PUBLISH body is not valid UTF-8", "the WebSocket text message is not valid UTF-8"),
     ];
 
     /// <summary>The number of distinct errors, for per-code counters.</summary>
@@ -55,15 +64,34 @@ public static class ProtocolErrors
     /// <summary>The stable wire code, e.g. <c>invalid_json</c>.</summary>
     public static string Code(ProtocolError error) => Codes[(int)error];
 
-    /// <summary>A short human explanation.</summary>
+    /// <summary>A short human explanation, in words that fit every transport.</summary>
     public static string Reason(ProtocolError error) => Reasons[(int)error];
+
+    /// <summary>A short human explanation in the words of <paramref name="transport"/>'s wire.</summary>
+    public static string Reason(ProtocolError error, WireTransport transport)
+    {
+        foreach ((ProtocolError Error, string Tcp, string WebSocket) specific in TransportReasons)
+        {
+            if (specific.Error == error)
+            {
+                return transport == WireTransport.WebSocket ? specific.WebSocket : specific.Tcp;
+            }
+        }
+
+        return Reason(error);
+    }
 
     /// <summary>
     /// The JSON object <c>{"error":"code","reason":"text"}</c> without any framing. Codes and reasons are plain ASCII
     /// without characters that need escaping, so no encoder is involved.
     /// </summary>
-    public static byte[] EncodeJson(ProtocolError error) =>
-        System.Text.Encoding.UTF8.GetBytes("{\"error\":\"" + Code(error) + "\",\"reason\":\"" + Reason(error).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"}");
+    public static byte[] EncodeJson(ProtocolError error) => Encode(error, Reason(error));
+
+    /// <summary>The error frame's JSON with the reason in the words of <paramref name="transport"/>'s wire.</summary>
+    public static byte[] EncodeJson(ProtocolError error, WireTransport transport) => Encode(error, Reason(error, transport));
+
+    private static byte[] Encode(ProtocolError error, string reason) =>
+        System.Text.Encoding.UTF8.GetBytes("{\"error\":\"" + Code(error) + "\",\"reason\":\"" + reason.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"}");
 
     /// <summary>Finds the error whose wire code is <paramref name="code"/>.</summary>
     public static bool TryParseCode(string code, out ProtocolError error)

@@ -44,8 +44,8 @@ public readonly record struct StreamPosition(long Offset, string Epoch)
 
     /// <summary>
     /// Reads a resume's <c>positions</c>: an object whose keys are topics and whose values are positions. False if
-    /// it is not such an object, or holds more than <paramref name="maxTopics"/> topics (or a topic longer than
-    /// <paramref name="maxTopicLength"/>).
+    /// it is not such an object, holds more than <paramref name="maxTopics"/> topics, or has a key that is not a valid
+    /// topic name of at most <paramref name="maxTopicLength"/> characters (<see cref="TopicNames"/>).
     /// </summary>
     public static bool TryParseMap(ReadOnlySpan<byte> json, int maxTopics, int maxTopicLength, out Dictionary<string, StreamPosition> positions)
     {
@@ -61,7 +61,7 @@ public readonly record struct StreamPosition(long Offset, string Epoch)
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 string topic = reader.GetString()!;
-                if (topic.Length == 0 || topic.Length > maxTopicLength || positions.Count >= maxTopics)
+                if (!TopicNames.IsValid(topic, maxTopicLength) || positions.Count >= maxTopics)
                 {
                     return false;
                 }

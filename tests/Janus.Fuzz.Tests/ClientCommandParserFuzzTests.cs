@@ -153,6 +153,7 @@ public sealed class ClientCommandParserFuzzTests
         // Session actions (hello, resume, bye) name no topic; the others always do.
         Assert.InRange(command.Topic.Length, 1, topicBufferLength);
         string topic = command.Topic.ToString();
+        Assert.True(TopicNames.IsValid(topic, topicBufferLength), "an accepted topic breaks the topic rule");
 
         // The last "data" (subscribe/unsubscribe) or "topic" (publish) is the topic, and its range is that value.
         string key = command.Action == ClientAction.Publish ? "topic" : "data";

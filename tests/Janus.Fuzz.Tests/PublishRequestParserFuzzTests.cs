@@ -83,6 +83,7 @@ public sealed class PublishRequestParserFuzzTests
             foreach (PublishItem item in items)
             {
                 Assert.InRange(item.Topic.Length, 1, maxTopicLength);
+                Assert.True(TopicNames.IsValid(item.Topic, maxTopicLength), "an accepted topic breaks the topic rule");
                 Assert.Equal(item.TopicJson.GetString(), item.Topic);
                 ReadOnlySpan<byte> topic = PublishRequestParser.Raw(item.TopicJson);
                 ReadOnlySpan<byte> eventValue = PublishRequestParser.Raw(item.Event);

@@ -28,7 +28,11 @@ internal sealed class JanusProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
-    public static JanusProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts janus; with <paramref name="openFileLimit"/>, under <c>prlimit --nofile=N:N</c> (soft and hard, so janus
+    /// cannot raise it), as an operator's LimitNOFILE would.
+    /// </summary>
+    public static JanusProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, int? openFileLimit = null)
     {
         string binary = Binary;
         var start = new ProcessStartInfo
@@ -41,14 +45,26 @@ internal sealed class JanusProcess : IAsyncDisposable
             // Anywhere but beside the binary: janus must find its appsettings.json by itself.
             WorkingDirectory = Path.GetTempPath(),
         };
+        string program = binary;
         if (binary.EndsWith(".dll", StringComparison.Ordinal))
         {
-            start.FileName = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-            start.ArgumentList.Add(binary);
+            program = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        }
+
+        if (openFileLimit is { } limit)
+        {
+            start.FileName = "prlimit";
+            start.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--nofile={limit}:{limit}"));
+            start.ArgumentList.Add(program);
         }
         else
         {
-            start.FileName = binary;
+            start.FileName = program;
+        }
+
+        if (program != binary)
+        {
+            start.ArgumentList.Add(binary);
         }
 
         foreach (string arg in args)

@@ -309,7 +309,7 @@ public sealed class ClientCommandParserTests
 
     [Theory]
     [InlineData("\"abc\"", "abc")]
-    [InlineData("\"\\u00e9\\n\"", "é\n")]
+    [InlineData("\"\\u00e9\\/\\u0020\"", "é/ ")]
     public void TryUnescapeTopic_unescapes_a_json_string(string json, string expected)
     {
         char[] buffer = new char[MaxTopicLength];

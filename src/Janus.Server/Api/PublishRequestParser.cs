@@ -160,7 +160,7 @@ internal sealed class PublishRequestParser
         Span<char> name = _maxTopicLength <= 512 ? stackalloc char[_maxTopicLength] : new char[_maxTopicLength];
         if (!ClientCommandParser.TryUnescapeTopic(raw, name, out int length))
         {
-            return Invalid(path, $"must be a non-empty string of at most {_maxTopicLength} characters");
+            return Invalid(path, $"must be a non-empty string of at most {_maxTopicLength} characters, without control characters");
         }
 
         int encoded = DeliveryEncoder.MaxTimestampPrefixLength + DeliveryEncoder.GetMaxBodyLength(raw.Length, RawLength(eventValue), RawLength(messageId), RawLength(data));

@@ -9,6 +9,12 @@ namespace Janus.Server.Hosting;
 /// </summary>
 public static partial class OpenFileLimit
 {
+    /// <summary>
+    /// Descriptors that are not client connections: listeners, epoll and event fds, the runtime's own (a thread start
+    /// takes a pipe for a moment), Redis, logs. The epoll transport never accepts into them (DescriptorReserve).
+    /// </summary>
+    internal const int ReservedDescriptors = 128;
+
     private const int RlimitNofile = 7; // Linux, x64 and arm64 alike.
 
     /// <summary>The soft and hard limits, or null where they cannot be read (not Linux).</summary>

@@ -17,8 +17,8 @@ namespace Janus.Server.Hosting;
 /// </summary>
 internal sealed class StartupLogService : IHostedService
 {
-    /// <summary>Descriptors that are not client connections: listeners, epoll and event fds, the runtime's own, Redis, logs.</summary>
-    internal const int ReservedFileDescriptors = 128;
+    /// <summary>Descriptors that are not client connections (<see cref="OpenFileLimit.ReservedDescriptors"/>).</summary>
+    internal const int ReservedFileDescriptors = OpenFileLimit.ReservedDescriptors;
 
     private readonly IHostApplicationLifetime _lifetime;
     private readonly JanusEndpoints _endpoints;

@@ -99,9 +99,12 @@ internal static partial class Log
     [LoggerMessage(44, LogLevel.Warning, "accept failed with errno {Errno} (out of descriptors?): retrying every 100 ms, clients wait in the listen backlog; {Failures} failed so far (logged once a minute while it lasts)")]
     public static partial void EpollAcceptFailed(ILogger logger, int errno, int failures);
 
+    [LoggerMessage(90, LogLevel.Warning, "The TCP port stops accepting: descriptors from {Ceiling} up are kept free for the runtime, Redis and HTTP ({Reserved} below the open-file limit); clients wait in the listen backlog and are let in as connections close ({Failures} checks so far, logged once a minute while it lasts)")]
+    public static partial void EpollAcceptPaused(ILogger logger, int ceiling, int reserved, int failures);
+
     [LoggerMessage(45, LogLevel.Information, "The epoll transport needs Linux; the TCP port uses Kestrel's socket transport")]
     public static partial void EpollUnavailable(ILogger logger);
 
-    [LoggerMessage(46, LogLevel.Information, "accepting again after {Failures} failed attempts")]
+    [LoggerMessage(46, LogLevel.Information, "accepting again after {Failures} failed attempts: every client that waited in the listen backlog is in")]
     public static partial void EpollAcceptRecovered(ILogger logger, int failures);
 }

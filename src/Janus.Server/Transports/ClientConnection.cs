@@ -90,6 +90,12 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     /// <summary>Why the connection is closing (<see cref="ProtocolError.None"/> for an ordinary close).</summary>
     public ProtocolError CloseReason => _closeReason;
 
+    /// <summary>
+    /// Whether a server shutdown is announced with a <c>server_shutdown</c> error frame. WebSocket says it in its
+    /// close frame instead; TCP only to a client that opted in (see <see cref="Tcp.TcpConnection"/>).
+    /// </summary>
+    internal virtual bool AnnouncesShutdown => false;
+
     /// <summary>Registers the connection and starts its queue; the greeting is the first thing sent.</summary>
     protected void Start(OutboundMessage greeting)
     {
@@ -133,7 +139,7 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
         _closeReason = reason;
         if (sendErrorFrame && reason != ProtocolError.None)
         {
-            _finalFrame = ErrorFrames.Get(reason);
+            _finalFrame = ErrorFrames.Get(reason, _framing);
         }
 
         long units = timeout is { } t ? Services.Clock.ToTimestampUnits(t) : Services.CloseTimeoutUnits;

@@ -77,7 +77,7 @@ public sealed class ConnectionRegistry
         _stopping = true;
         foreach (KeyValuePair<long, ClientConnection> entry in _connections)
         {
-            entry.Value.BeginClose(reason, sendErrorFrame: false, drainTimeout);
+            entry.Value.BeginClose(reason, sendErrorFrame: entry.Value.AnnouncesShutdown, drainTimeout);
         }
     }
 

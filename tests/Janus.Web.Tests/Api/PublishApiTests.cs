@@ -131,6 +131,8 @@ public sealed class PublishApiTests
     [InlineData("""{"event":"e","data":1}""", 422, "missing_field")]
     [InlineData("""{"topic":7}""", 422, "invalid_field")]
     [InlineData("""{"topic":""}""", 422, "invalid_field")]
+    [InlineData("""{"topic":"a\u0001b"}""", 422, "invalid_field")]
+    [InlineData("{\"topics\":[\"ok\",\"a\u007fb\"]}", 422, "invalid_field")]
     [InlineData("""{"topic":"a","topics":["b"]}""", 422, "invalid_field")]
     [InlineData("""{"topics":[]}""", 422, "invalid_field")]
     [InlineData("""{"topics":["a","a"]}""", 422, "invalid_field")]

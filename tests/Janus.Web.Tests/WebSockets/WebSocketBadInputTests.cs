@@ -24,6 +24,8 @@ public sealed class WebSocketBadInputTests
     [InlineData("""{"action":"dance","data":"t"}""", "unknown_action", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("""{"data":"t"}""", "invalid_command", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("""{"action":"subscribe","data":""}""", "invalid_topic", WebSocketCloseStatus.PolicyViolation)]
+    [InlineData("""{"action":"subscribe","data":"a\u0001b"}""", "invalid_topic", WebSocketCloseStatus.PolicyViolation)]
+    [InlineData("{\"action\":\"subscribe\",\"data\":\"a\u0085b\"}", "invalid_topic", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("HELLO", "unknown_frame", WebSocketCloseStatus.PolicyViolation)]
     [InlineData("PUBLISH", "unknown_frame", WebSocketCloseStatus.PolicyViolation)]
     public async Task A_bad_text_message_closes_only_its_connection(string message, string error, WebSocketCloseStatus status)
@@ -117,6 +119,20 @@ public sealed class WebSocketBadInputTests
         Assert.Equal(error, reason);
         Assert.True(await client.WaitForEndOfStreamAsync(WsClient.DefaultTimeout), "the server should close the TCP connection after the closing handshake");
         await AssertStillServedAsync(server, bystander);
+    }
+
+    [Fact]
+    public async Task Invalid_UTF8_is_explained_in_the_words_of_the_WebSocket_wire()
+    {
+        await using JanusTestServer server = await StartAsync();
+        await using RawWebSocket client = await RawWebSocket.ConnectAsync(server.HttpEndPoint!);
+        await client.ReadTextAsync();
+
+        await client.SendRawAsync(RawWebSocket.BuildFrame(WebSocketOpcode.Text, [(byte)'{', 0xC3, 0x28, (byte)'}']));
+
+        (List<string> messages, _, _) = await client.ReadUntilCloseAsync();
+        using JsonDocument json = JsonDocument.Parse(Assert.Single(messages));
+        Assert.Equal(ProtocolErrors.Reason(ProtocolError.InvalidUtf8, WireTransport.WebSocket), json.RootElement.GetProperty("reason").GetString());
     }
 
     [Fact]

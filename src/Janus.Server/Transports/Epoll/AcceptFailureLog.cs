@@ -3,7 +3,7 @@ namespace Janus.Server.Transports.Epoll;
 /// <summary>
 /// Which failed accepts are worth a log line. Out of descriptors, the listener retries every 100 ms for as long as it
 /// lasts: a line per retry would be ten a second. One line when an episode starts, one a minute while it goes on, and
-/// one when accepting works again.
+/// one when it ends (the backlog is empty: everyone who waited is in).
 /// </summary>
 /// <remarks>Used only by Kestrel's accept loop, which calls the listener one accept at a time: no locking.</remarks>
 internal struct AcceptFailureLog
@@ -16,7 +16,7 @@ internal struct AcceptFailureLog
     /// <summary>Counts a failed accept; true when this one is to be logged.</summary>
     public bool OnFailure() => _failures++ % RetriesPerLine == 0;
 
-    /// <summary>An accept succeeded: the number of failures of the episode it ends (0 if there was none).</summary>
+    /// <summary>The episode ended: the number of failures it had (0 if there was none).</summary>
     public int OnSuccess()
     {
         int failures = _failures;

@@ -15,10 +15,17 @@ namespace Janus.Server.Transports.Epoll;
 /// or send can never reach a descriptor number the kernel has already handed to a newer connection.</para>
 /// <para>Lifetime, as with Kestrel's socket transport: the connection ends when the application has completed the
 /// output and it has been sent (or the peer is gone, or the connection was aborted). Then the socket is shut down
-/// and closed, the reader sees the end of the stream, and <see cref="ConnectionClosed"/> fires.</para>
+/// and closed, the reader sees the end of the stream, and <see cref="ConnectionClosed"/> fires. Unlike Kestrel's
+/// socket transport, a close the server starts while the peer may still be sending lingers first (see
+/// <see cref="OnOutputEnded"/>), so the peer reads the last bytes instead of a reset.</para>
 /// </remarks>
 internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
 {
+    /// <summary>Input a closing connection reads and drops before giving up on a clean close (then it resets).</summary>
+    internal const int MaxLingerBytes = 1024 * 1024;
+
+    private const int LingerReadBytes = 4096;
+
     private readonly EpollLoop _loop;
     private readonly EpollPipeReader _reader;
     private readonly EpollPipeWriter _writer;
@@ -28,6 +35,8 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
     private IDictionary<object, object?>? _items;
     private IDuplexPipe _transport;
     private bool _fdClosed;
+    private bool _lingering;
+    private int _discarded;
     private int _closedFired;
 
     public EpollConnection(EpollLoop loop, int fd, EndPoint? localEndPoint, EndPoint? remoteEndPoint, int maxReadBufferBytes)
@@ -96,6 +105,12 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
     /// <summary>The loop's report for this socket (on the loop thread).</summary>
     public void OnEvents(uint events)
     {
+        if (Volatile.Read(ref _lingering))
+        {
+            DiscardInput();
+            return;
+        }
+
         if ((events & (Libc.EpollIn | Libc.EpollRdHup | Libc.EpollHup | Libc.EpollErr)) != 0)
         {
             _reader.OnReadable(hungUp: (events & (Libc.EpollRdHup | Libc.EpollHup | Libc.EpollErr)) != 0);
@@ -110,11 +125,57 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
     /// <summary>The reader stopped at a full buffer and has room again: receive on the loop thread.</summary>
     public void ResumeReceive() => _loop.ResumeReceive(this);
 
-    /// <summary>The output is finished (completed and sent, or the peer is gone): the connection ends.</summary>
+    /// <summary>
+    /// The output is finished (completed and sent, or the peer is gone): the connection ends, gracefully. If the peer
+    /// has ended its side already, the descriptor is closed now. Otherwise the connection lingers: the write side is
+    /// shut down (the peer reads everything sent, then the end of the stream) and input is read and dropped until the
+    /// peer's end of the stream, for at most <see cref="EpollLoop.LingerTime"/> and <see cref="MaxLingerBytes"/>.
+    /// Closing with unread input, or input arriving after the close, makes the kernel answer with a reset, and the
+    /// peer may then lose what it had not read yet: a client that pipelined 1,100 subscribes past the limit of 1,000
+    /// got 463 ACKs and a reset instead of 1,000 ACKs and its <c>too_many_subscriptions</c> error.
+    /// </summary>
     public void OnOutputEnded()
+    {
+        bool closed;
+        lock (Gate)
+        {
+            closed = _fdClosed || _reader.HasEnded;
+            if (closed)
+            {
+                CloseFdLocked();
+            }
+            else
+            {
+                Libc.Shutdown(Fd, Libc.ShutWr);
+                _lingering = true;
+                closed = DiscardInputLocked();
+                if (closed)
+                {
+                    CloseFdLocked();
+                }
+            }
+        }
+
+        if (closed)
+        {
+            _reader.OnTransportClosed(error: null);
+            FireClosed();
+            return;
+        }
+
+        _loop.Linger(this);
+    }
+
+    /// <summary>The linger time is over (on the loop thread): closes, whatever the peer is still sending.</summary>
+    public void EndLinger()
     {
         lock (Gate)
         {
+            if (_fdClosed)
+            {
+                return;
+            }
+
             CloseFdLocked();
         }
 
@@ -147,6 +208,65 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
         _writer.ReleaseBuffer();
         _closed.Dispose();
         return base.DisposeAsync();
+    }
+
+    /// <summary>Reads and drops input, while lingering, and closes at the peer's end of the stream.</summary>
+    private void DiscardInput()
+    {
+        bool closed;
+        lock (Gate)
+        {
+            closed = !_fdClosed && DiscardInputLocked();
+            if (closed)
+            {
+                CloseFdLocked();
+            }
+        }
+
+        if (closed)
+        {
+            _reader.OnTransportClosed(error: null);
+            FireClosed();
+        }
+    }
+
+    /// <summary>Receives and drops what the peer sent; true when the connection is to close now (its end, a failure, or too much).</summary>
+    private unsafe bool DiscardInputLocked()
+    {
+        byte* scratch = stackalloc byte[LingerReadBytes];
+        while (true)
+        {
+            nint received = Libc.Recv(Fd, scratch, LingerReadBytes, 0);
+            if (received > 0)
+            {
+                _discarded += (int)received;
+
+                // A client that keeps sending after it was told goodbye gets the reset it asks for.
+                if (_discarded > MaxLingerBytes)
+                {
+                    return true;
+                }
+
+                continue;
+            }
+
+            if (received < 0)
+            {
+                int errno = Libc.Errno;
+                if (errno == Libc.EIntr)
+                {
+                    continue;
+                }
+
+                if (errno == Libc.EAgain)
+                {
+                    return false;
+                }
+            }
+
+            // The peer's end of the stream (or its reset): nothing unread is left, the close is clean.
+            return true;
+        }
     }
 
     private void CloseFdLocked()

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 using Janus.Native;
+using Janus.Server.Hosting;
 using Janus.Server.Logging;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -17,12 +18,18 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
 {
     private const int AcceptFlags = Libc.SockNonBlock | Libc.SockCloExec;
 
+    /// <summary>What <see cref="TryAccept"/> reports for a socket it closed because its descriptor lay in the reserve.</summary>
+    private const int ReserveReached = -1;
+
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
+
     private readonly EpollLoop _loop;
     private readonly ILogger _logger;
     private readonly int _maxReadBufferBytes;
     private readonly Lock _gate = new();
     private readonly SocketAddress _peer;
     private readonly IPEndPoint _addressParser;
+    private readonly DescriptorReserve _reserve;
     private ManualResetValueTaskSourceCore<bool> _ready;
     private AcceptFailureLog _failures;
     private int _fd;
@@ -30,9 +37,13 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     private bool _waiting;
     private bool _unbound;
 
-    private EpollListener(EpollLoop loop, ILogger logger, int fd, IPEndPoint bound, int backlog, int maxReadBufferBytes)
+    // Kestrel's accept loop calls one accept at a time: read and written only there.
+    private bool _paused;
+
+    private EpollListener(EpollLoop loop, ILogger logger, int fd, IPEndPoint bound, int backlog, int maxReadBufferBytes, DescriptorReserve reserve)
     {
         _loop = loop;
+        _reserve = reserve;
         _logger = logger;
         _fd = fd;
         _maxReadBufferBytes = maxReadBufferBytes;
@@ -50,13 +61,13 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     /// Binds and listens. <c>[::]</c> is bound dual-stack (IPv4 clients appear as IPv4-mapped addresses, as with
     /// Kestrel's sockets), falling back to <c>0.0.0.0</c> where the host has no IPv6.
     /// </summary>
-    public static EpollListener Bind(EpollLoop loop, ILogger logger, EpollEndPoint endPoint, int maxReadBufferBytes)
+    public static EpollListener Bind(EpollLoop loop, ILogger logger, EpollEndPoint endPoint, int maxReadBufferBytes, DescriptorReserve reserve)
     {
         int fd = -1;
         try
         {
             fd = OpenAndBind(endPoint, endPoint.Backlog, out IPEndPoint bound);
-            var listener = new EpollListener(loop, logger, fd, bound, endPoint.Backlog, maxReadBufferBytes);
+            var listener = new EpollListener(loop, logger, fd, bound, endPoint.Backlog, maxReadBufferBytes, reserve);
             loop.AddListener(listener, fd);
             return listener;
         }
@@ -71,19 +82,39 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     {
         while (true)
         {
+            if (_paused && !HasRoom())
+            {
+                // At the reserve: nothing is accepted until a descriptor below the ceiling is free.
+                if (_failures.OnFailure())
+                {
+                    Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, _failures.Failures);
+                }
+
+                await Task.Delay(RetryDelay, CancellationToken.None);
+                if (cancellationToken.IsCancellationRequested || IsUnbound)
+                {
+                    return null;
+                }
+
+                continue;
+            }
+
             EpollConnection? connection = TryAccept(out int errno);
             if (connection is not null)
             {
-                if (_failures.Failures > 0)
-                {
-                    Log.EpollAcceptRecovered(_logger, _failures.OnSuccess());
-                }
-
                 return connection;
             }
 
             if (errno == Libc.EAgain)
             {
+                // The backlog is empty: every client that waited is in, and the episode ends (one line for it, not one
+                // per client let in). The next burst is accepted without probing until it reaches the ceiling again.
+                if (_paused)
+                {
+                    _paused = false;
+                    Log.EpollAcceptRecovered(_logger, _failures.OnSuccess());
+                }
+
                 if (!await WaitReadyAsync())
                 {
                     return null;
@@ -94,15 +125,24 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
                 // Unbound: the descriptor is closed.
                 return null;
             }
-            else if (errno is Libc.EMFile or Libc.ENFile or Libc.ENoMem or Libc.ENoBufs)
+            else if (errno is ReserveReached or Libc.EMFile or Libc.ENFile or Libc.ENoMem or Libc.ENoBufs)
             {
-                // Out of descriptors or memory: the backlog holds the clients until something closes.
+                // Out of descriptors or memory, or at the reserve kept for the runtime: the backlog holds the clients
+                // until something closes (the loop above probes before each accept from now on).
+                _paused = true;
                 if (_failures.OnFailure())
                 {
-                    Log.EpollAcceptFailed(_logger, errno, _failures.Failures);
+                    if (errno == ReserveReached)
+                    {
+                        Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, _failures.Failures);
+                    }
+                    else
+                    {
+                        Log.EpollAcceptFailed(_logger, errno, _failures.Failures);
+                    }
                 }
 
-                await Task.Delay(100, CancellationToken.None);
+                await Task.Delay(RetryDelay, CancellationToken.None);
             }
 
             // Anything else (EINTR, ECONNABORTED, a socket epoll refused) concerns one connection: take the next.
@@ -157,6 +197,17 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         _ready.SetResult(true);
     }
 
+    private bool IsUnbound
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _unbound;
+            }
+        }
+    }
+
     bool IValueTaskSource<bool>.GetResult(short token) => _ready.GetResult(token);
 
     ValueTaskSourceStatus IValueTaskSource<bool>.GetStatus(short token) => _ready.GetStatus(token);
@@ -185,6 +236,15 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         }
     }
 
+    /// <summary>Whether a descriptor below the reserve is free (the probe runs under the gate: the listener's descriptor stays open).</summary>
+    private bool HasRoom()
+    {
+        lock (_gate)
+        {
+            return !_unbound && _reserve.HasRoom(_fd);
+        }
+    }
+
     /// <summary>One <c>accept4</c>; the connection, or null with the errno (0 if the new socket was refused).</summary>
     private unsafe EpollConnection? TryAccept(out int errno)
     {
@@ -207,6 +267,14 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             if (fd < 0)
             {
                 errno = Libc.Errno;
+                return null;
+            }
+
+            if (_reserve.IsReserved(fd))
+            {
+                // Fewer than the reserve left: this client is refused (an orderly close), the next ones wait.
+                Libc.Close(fd);
+                errno = ReserveReached;
                 return null;
             }
 

@@ -22,6 +22,14 @@ namespace Janus.Server.Transports.Epoll;
 /// </remarks>
 internal sealed unsafe class EpollLoop : IDisposable
 {
+    /// <summary>
+    /// How long a connection the server closes waits for the peer's end of the stream (see
+    /// <see cref="EpollConnection.OnOutputEnded"/>). Long enough for a client to see the end and answer across a
+    /// slow network (a few round trips), short enough that a client which never closes costs little: the same two
+    /// seconds Apache's lingering close reads for.
+    /// </summary>
+    public static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+
     private const int MaxEvents = 1024;
 
     // The ACKs and greetings of a pass are written from here, as a reader answers its own client; a pass that woke
@@ -36,6 +44,12 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly int _wakeFd;
     private readonly EpollEvents _events = new(MaxEvents);
     private readonly ConcurrentQueue<EpollConnection> _resumes = new();
+
+    // Lingering connections by deadline (Environment.TickCount64): appended in deadline order, as the linger time is
+    // the same for all. One that ended early stays until its deadline, when ending it again does nothing.
+    private readonly Queue<(EpollConnection Connection, long Deadline)> _lingering = new();
+    private readonly Lock _lingerGate = new();
+    private int _lingerCount;
     private readonly Lock _slotsGate = new();
     private readonly List<EpollListener> _listeners = [];
     private readonly Thread _thread;
@@ -145,6 +159,25 @@ internal sealed unsafe class EpollLoop : IDisposable
         Libc.Write(_wakeFd, &one, sizeof(ulong));
     }
 
+    /// <summary>Closes <paramref name="connection"/> after <see cref="LingerTime"/> unless its peer ends first.</summary>
+    public void Linger(EpollConnection connection)
+    {
+        bool wake;
+        lock (_lingerGate)
+        {
+            // The loop waits without a timeout while nothing lingers: the first one must wake it to set one.
+            wake = _lingering.Count == 0;
+            _lingering.Enqueue((connection, Environment.TickCount64 + (long)LingerTime.TotalMilliseconds));
+            Volatile.Write(ref _lingerCount, _lingering.Count);
+        }
+
+        if (wake)
+        {
+            ulong one = 1;
+            Libc.Write(_wakeFd, &one, sizeof(ulong));
+        }
+    }
+
     public void Dispose()
     {
         if (_stopping)
@@ -186,7 +219,8 @@ internal sealed unsafe class EpollLoop : IDisposable
         FanoutBatch pass = default;
         while (!_stopping)
         {
-            int count = Libc.EpollWait(_epfd, _events.Pointer, MaxEvents, passOpen ? 0 : -1);
+            int untilLingerEnds = EndLingersDue();
+            int count = Libc.EpollWait(_epfd, _events.Pointer, MaxEvents, passOpen ? 0 : untilLingerEnds);
             if (count < 0)
             {
                 int errno = Libc.Errno;
@@ -240,6 +274,39 @@ internal sealed unsafe class EpollLoop : IDisposable
         }
     }
 
+    /// <summary>Closes the lingering connections whose time is up; the wait until the next one's (-1: none).</summary>
+    private int EndLingersDue()
+    {
+        // Every pass comes here: without a lock while nothing lingers.
+        if (Volatile.Read(ref _lingerCount) == 0)
+        {
+            return -1;
+        }
+
+        long now = Environment.TickCount64;
+        while (true)
+        {
+            EpollConnection connection;
+            lock (_lingerGate)
+            {
+                if (!_lingering.TryPeek(out (EpollConnection Connection, long Deadline) first))
+                {
+                    return -1;
+                }
+
+                if (first.Deadline > now)
+                {
+                    return (int)Math.Min(first.Deadline - now, int.MaxValue);
+                }
+
+                connection = _lingering.Dequeue().Connection;
+                Volatile.Write(ref _lingerCount, _lingering.Count);
+            }
+
+            Guard(connection, static c => c.EndLinger());
+        }
+    }
+
     private void Dispatch(ulong token, uint events)
     {
         if (token == WakeToken)
@@ -280,6 +347,20 @@ internal sealed unsafe class EpollLoop : IDisposable
         try
         {
             connection.OnEvents(events);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // One connection's failure must never stop the loop every other connection depends on.
+            Log.EpollConnectionFailed(_logger, connection.ConnectionId, ex);
+            connection.Abort();
+        }
+    }
+
+    private void Guard(EpollConnection connection, Action<EpollConnection> action)
+    {
+        try
+        {
+            action(connection);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

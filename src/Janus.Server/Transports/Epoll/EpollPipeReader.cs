@@ -46,6 +46,9 @@ internal sealed unsafe class EpollPipeReader : PipeReader, IValueTaskSource<Read
         _maxBufferedBytes = maxBufferedBytes;
     }
 
+    /// <summary>Whether the peer's end of the stream (or a failure) was seen (read under the connection's gate).</summary>
+    public bool HasEnded => _ended;
+
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         lock (_connection.Gate)

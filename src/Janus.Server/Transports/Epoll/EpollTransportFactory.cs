@@ -51,7 +51,7 @@ public sealed class EpollTransportFactory : IConnectionListenerFactory, IConnect
             loop = _loop ??= new EpollLoop(_logger);
         }
 
-        return new ValueTask<IConnectionListener>(EpollListener.Bind(loop, _logger, epoll, _maxReadBufferBytes));
+        return new ValueTask<IConnectionListener>(EpollListener.Bind(loop, _logger, epoll, _maxReadBufferBytes, DescriptorReserve.FromProcessLimit()));
     }
 
     /// <inheritdoc />

@@ -42,6 +42,12 @@ internal sealed class TcpConnection : ClientConnection
     /// <inheritdoc />
     public override bool MayPublish { get; }
 
+    /// <summary>
+    /// Only to a client that opted in (<c>hello</c>): the original server closed without a word at shutdown, and a
+    /// client written for it may take any message that is not an ACK or PING for a delivery (docs/protocol.md).
+    /// </summary>
+    internal override bool AnnouncesShutdown => Session.IsPositioned;
+
     /// <summary>Serves one accepted TCP connection until it closes.</summary>
     public static Task RunAsync(ConnectionServices services, ConnectionContext context)
     {
