@@ -80,7 +80,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
         _topicChannelPrefix = Encoding.UTF8.GetBytes(_options.ChannelPrefix + "t:");
         _nodesChannel = RedisChannel.Literal(_options.ChannelPrefix + "nodes");
         _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes, _instance);
-        _interest = new TopicInterest(this, engine.Topics, logger);
+        _interest = new TopicInterest(this, engine.Topics, metrics, logger);
         metrics.Meter.CreateObservableGauge("janus.cluster.connected", () => _connected ? 1 : 0, "{state}", "1 while Redis is reachable (publishes reach other nodes), 0 during an outage.");
         metrics.Meter.CreateObservableGauge("janus.cluster.channels", () => _interest.ChannelCount, "{channel}", "Topic channels this node is subscribed to in Redis (one per local topic).");
         metrics.Meter.CreateObservableGauge("janus.cluster.peers", () => Peers.Count, "{node}", "Other nodes heard from within the peer timeout.");

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Sessions;
@@ -25,12 +26,14 @@ internal sealed class TcpConnection : ClientConnection
     private readonly ConnectionContext _context;
     private readonly int _maxFrameBytes;
     private readonly int _maxTopicLength;
+    private readonly AddressConnections? _admission;
     private bool _awaitingPublishBody;
 
-    private TcpConnection(ConnectionServices services, ConnectionContext context)
+    private TcpConnection(ConnectionServices services, ConnectionContext context, AddressConnections? admission)
         : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), context.Transport.Output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
     {
         _context = context;
+        _admission = admission;
         MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
         _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
@@ -39,8 +42,12 @@ internal sealed class TcpConnection : ClientConnection
     /// <inheritdoc />
     public override bool MayPublish { get; }
 
-    /// <summary>Serves one accepted TCP connection until it closes.</summary>
-    public static Task RunAsync(ConnectionServices services, ConnectionContext context) => new TcpConnection(services, context).RunAsync();
+    /// <summary>
+    /// Serves one accepted TCP connection until it closes; <paramref name="admission"/> is what the connection limiter
+    /// gave it, released when the connection is gone.
+    /// </summary>
+    internal static Task RunAsync(ConnectionServices services, ConnectionContext context, AddressConnections? admission) =>
+        new TcpConnection(services, context, admission).RunAsync();
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()
@@ -63,7 +70,12 @@ internal sealed class TcpConnection : ClientConnection
                 {
                     long length = buffer.Length;
                     stop = ProcessFrames(ref buffer, result.IsCompleted);
-                    Services.Metrics.BytesRead(length - buffer.Length);
+                    long consumed = length - buffer.Length;
+                    Services.Metrics.BytesRead(consumed);
+
+                    // Input is only ever consumed a whole frame (or publish body) at a time: that is a sign of life,
+                    // and what is left over is a frame in progress, which must complete within the frame timeout.
+                    NoteFrameProgress(completed: consumed > 0, incomplete: !buffer.IsEmpty || _awaitingPublishBody);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -85,15 +97,20 @@ internal sealed class TcpConnection : ClientConnection
         }
         finally
         {
-            await CloseAndCleanupAsync();
+            try
+            {
+                await CloseAndCleanupAsync();
+            }
+            finally
+            {
+                Services.Limiter.Release(_admission);
+            }
         }
     }
 
     /// <summary>Handles every complete frame in the buffer; true when the connection must stop reading.</summary>
     private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, bool isCompleted)
     {
-        MarkReceived();
-
         // Publishes in this read wake each subscriber's drain once, at the end, so they leave in one write.
         using FanoutBatch batch = FanoutBatch.Begin();
         while (!IsClosing)
@@ -271,6 +288,12 @@ internal sealed class TcpConnection : ClientConnection
                 if (!MayPublish)
                 {
                     Fail(ProtocolError.PublishForbidden);
+                    return true;
+                }
+
+                if (!TryTakePublishPermit())
+                {
+                    Fail(ProtocolError.PublishRateLimited);
                     return true;
                 }
 

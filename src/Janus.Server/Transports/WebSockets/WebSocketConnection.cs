@@ -23,8 +23,8 @@ namespace Janus.Server.Transports.WebSockets;
 /// <para>Limits. Kestrel's request limits and data rates stop at the upgrade, so this class bounds its input itself:
 /// a frame (or a fragmented message, all fragments together) longer than <c>MaxFrameBytes</c> is refused as soon as
 /// its header says so, before its payload is buffered; so a client that sends a header and then trickles bytes holds
-/// at most that much. Only a complete frame counts as a sign of life, so a trickler is closed by the heartbeat
-/// timeout. Output is bounded by the session queue (slow consumers are cut) and the close deadline.</para>
+/// at most that much, and for <c>FrameTimeout</c> at most (a fragmented message too, from its first fragment). Only
+/// a complete frame counts as a sign of life. Output is bounded by the session queue (slow consumers are cut) and the close deadline.</para>
 /// <para>Closing. Either side may start the closing handshake. When Janus closes, it sends what is queued, the error
 /// message (if any), then a close frame with the matching code, and waits for the client's close frame until the
 /// close deadline. When the client closes first, Janus sends what is queued and echoes the client's close code.</para>
@@ -55,6 +55,7 @@ internal sealed class WebSocketConnection : ClientConnection
     private bool _closeReceived;
     private ushort _peerCloseCode = WebSocketCloseCodes.Normal;
     private long _discardRemaining;
+    private bool _messageBoundary;
     private Task _outputCompleted = Task.CompletedTask;
     private volatile bool _finished;
 
@@ -104,8 +105,13 @@ internal sealed class WebSocketConnection : ClientConnection
                 if (!stop)
                 {
                     long length = buffer.Length;
+                    _messageBoundary = false;
                     stop = ProcessFrames(ref buffer);
                     Services.Metrics.BytesRead(length - buffer.Length);
+
+                    // A frame in progress, or a fragmented message, must complete within the frame timeout, counted
+                    // from its start: fragments trickled one by one do not restart it.
+                    NoteFrameProgress(completed: _messageBoundary, incomplete: !buffer.IsEmpty || _inFragmentedMessage);
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
@@ -168,6 +174,8 @@ internal sealed class WebSocketConnection : ClientConnection
             {
                 return true;
             }
+
+            _messageBoundary |= !_inFragmentedMessage;
         }
 
         return true;
