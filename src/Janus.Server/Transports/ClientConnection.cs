@@ -48,6 +48,8 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     private long _incompleteSince;
     private TokenBucket _publishes;
     private sbyte _publishLimited;
+    private AddressConnections? _admission;
+    private bool _holdsAdmission;
     private volatile bool _sendBacklogged;
     private ProtocolError _closeReason;
     private bool _endSession;
@@ -93,6 +95,16 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
 
     /// <summary>Why the connection is closing (<see cref="ProtocolError.None"/> for an ordinary close).</summary>
     public ProtocolError CloseReason => _closeReason;
+
+    /// <summary>
+    /// Takes over the place <see cref="Limits.ConnectionLimiter.TryAdmit"/> gave this connection: it is given back when
+    /// the connection is cleaned up, before the connection leaves the registry.
+    /// </summary>
+    private protected void HoldAdmission(AddressConnections? slot)
+    {
+        _admission = slot;
+        _holdsAdmission = true;
+    }
 
     /// <summary>Registers the connection and starts its queue; the greeting is the first thing sent.</summary>
     protected void Start(OutboundMessage greeting)
@@ -273,6 +285,11 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
             Services.Metrics.Unsubscribed(removed);
             Services.Metrics.ConnectionClosed(CountedAs);
             Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(CountedAs), ProtocolErrors.Code(_closeReason));
+            if (_holdsAdmission)
+            {
+                _holdsAdmission = false;
+                Services.Limiter.Release(_admission);
+            }
 
             // Last, so that a connection counted as gone has no session or subscription left behind.
             Services.Connections.Remove(this);

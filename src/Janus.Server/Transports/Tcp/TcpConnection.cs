@@ -26,14 +26,13 @@ internal sealed class TcpConnection : ClientConnection
     private readonly ConnectionContext _context;
     private readonly int _maxFrameBytes;
     private readonly int _maxTopicLength;
-    private readonly AddressConnections? _admission;
     private bool _awaitingPublishBody;
 
     private TcpConnection(ConnectionServices services, ConnectionContext context, AddressConnections? admission)
         : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), context.Transport.Output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
     {
         _context = context;
-        _admission = admission;
+        HoldAdmission(admission);
         MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
         _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
@@ -97,14 +96,7 @@ internal sealed class TcpConnection : ClientConnection
         }
         finally
         {
-            try
-            {
-                await CloseAndCleanupAsync();
-            }
-            finally
-            {
-                Services.Limiter.Release(_admission);
-            }
+            await CloseAndCleanupAsync();
         }
     }
 

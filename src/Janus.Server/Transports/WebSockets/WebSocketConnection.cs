@@ -5,6 +5,7 @@ using System.Net;
 using System.Text.Unicode;
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Sessions;
@@ -59,7 +60,7 @@ internal sealed class WebSocketConnection : ClientConnection
     private Task _outputCompleted = Task.CompletedTask;
     private volatile bool _finished;
 
-    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard)
+    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission)
         : base(
             services,
             services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection),
@@ -68,6 +69,7 @@ internal sealed class WebSocketConnection : ClientConnection
             TransportKind.WebSocket,
             http.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, http.Connection.RemotePort) : null)
     {
+        HoldAdmission(admission);
         _http = http;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         MayPublish = mayPublish;
@@ -82,9 +84,12 @@ internal sealed class WebSocketConnection : ClientConnection
     /// <inheritdoc />
     protected override TransportKind CountedAs => _dashboard ? TransportKind.Dashboard : TransportKind.WebSocket;
 
-    /// <summary>Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients.</summary>
-    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard) =>
-        new WebSocketConnection(services, http, stream, mayPublish, dashboard).RunAsync();
+    /// <summary>
+    /// Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients, and
+    /// <paramref name="admission"/> (the connection limiter's place) is given back when it is gone.
+    /// </summary>
+    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission) =>
+        new WebSocketConnection(services, http, stream, mayPublish, dashboard, admission).RunAsync();
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()

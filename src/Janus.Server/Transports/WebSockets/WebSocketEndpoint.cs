@@ -90,6 +90,7 @@ internal sealed class WebSocketEndpoint
             return;
         }
 
+        Stream stream;
         try
         {
             context.Response.Headers.Upgrade = "websocket";
@@ -100,13 +101,16 @@ internal sealed class WebSocketEndpoint
                 context.Response.Headers.SecWebSocketProtocol = SubProtocol;
             }
 
-            Stream stream = await upgrade.UpgradeAsync();
-            await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request));
+            stream = await upgrade.UpgradeAsync();
         }
-        finally
+        catch
         {
             _services.Limiter.Release(slot);
+            throw;
         }
+
+        // The connection gives its place back when it is gone.
+        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request), slot);
     }
 
     /// <summary>
