@@ -311,20 +311,20 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
             return;
         }
 
-        long incompleteSince = Volatile.Read(ref _incompleteSince);
-        if (incompleteSince != 0 && now - incompleteSince >= Services.FrameTimeoutUnits)
-        {
-            // A frame started and never finished (slowloris): what it has buffered is freed with the connection.
-            Fail(ProtocolError.FrameTimeout);
-            return;
-        }
-
         long lastReceived = Volatile.Read(ref _lastReceived);
         if (now - lastReceived >= timeoutUnits)
         {
             Log.HeartbeatTimeout(Services.Logger, Session.Id);
             Services.Metrics.Error(ProtocolError.HeartbeatTimeout);
             BeginClose(ProtocolError.HeartbeatTimeout, sendErrorFrame: true);
+            return;
+        }
+
+        long incompleteSince = Volatile.Read(ref _incompleteSince);
+        if (incompleteSince != 0 && now - incompleteSince >= Services.FrameTimeoutUnits)
+        {
+            // A frame started and never finished (slowloris): what it has buffered is freed with the connection.
+            Fail(ProtocolError.FrameTimeout);
             return;
         }
 
