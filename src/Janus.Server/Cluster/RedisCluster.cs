@@ -121,6 +121,9 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
     /// <summary>Topic channels subscribed in Redis now.</summary>
     public int SubscribedChannels => _interest.ChannelCount;
 
+    /// <summary>The topic interest tracker (for tests: its bound and pending changes).</summary>
+    internal TopicInterest Interest => _interest;
+
     /// <summary>
     /// Raised when Redis becomes reachable (true) or unreachable (false), once per change and in order. Raised under
     /// the state lock: handlers must not block.

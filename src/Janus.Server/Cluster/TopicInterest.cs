@@ -21,7 +21,7 @@ namespace Janus.Server.Cluster;
 /// by an event, so the last hint for a topic is always handled after its last change, and the channel ends in the
 /// right state whatever order the hints came in.</para>
 /// <para>Bounded while Redis is slow or down. Hints are not queued one per event but kept as a set of topic names
-/// (a topic churned a thousand times is one entry), and the set holds at most <see cref="MaxPendingTopics"/> names:
+/// (a topic churned a thousand times is one entry), and the set holds at most <see cref="DefaultMaxPendingTopics"/> names:
 /// past that, further hints are dropped and a full resync is scheduled instead, which asks the registry what is true
 /// for every topic. So the memory of pending interest changes is at most that many names however long Redis stalls,
 /// and every change still ends in the right state. Each overflow is counted (<c>janus.cluster.interest_overflows</c>).
@@ -35,7 +35,7 @@ namespace Janus.Server.Cluster;
 internal sealed class TopicInterest
 {
     /// <summary>The most distinct topics with a pending interest change; past it, one full resync replaces them.</summary>
-    public const int MaxPendingTopics = 10_000;
+    public const int DefaultMaxPendingTopics = 10_000;
 
     private readonly RedisCluster _cluster;
     private readonly TopicRegistry _topics;
@@ -68,6 +68,9 @@ internal sealed class TopicInterest
 
     /// <summary>Topic channels subscribed now.</summary>
     public int ChannelCount => _subscribed.Count;
+
+    /// <summary>The bound on <see cref="PendingTopics"/> (<see cref="DefaultMaxPendingTopics"/>; smaller in tests).</summary>
+    internal int MaxPendingTopics { get; set; } = DefaultMaxPendingTopics;
 
     /// <summary>Topics with an interest change not yet taken by the worker (at most <see cref="MaxPendingTopics"/>).</summary>
     public int PendingTopics
@@ -139,7 +142,8 @@ internal sealed class TopicInterest
         _wake.Writer.TryWrite(true);
     }
 
-    private void OnTopicChanged(string topic)
+    /// <summary>A hint from the registry (raised on subscribing threads; never blocks beyond a short lock).</summary>
+    internal void OnTopicChanged(string topic)
     {
         bool overflowed = false;
         lock (_pendingLock)
