@@ -69,12 +69,7 @@ internal sealed class TcpConnection : ClientConnection
                 {
                     long length = buffer.Length;
                     stop = ProcessFrames(ref buffer, result.IsCompleted);
-                    long consumed = length - buffer.Length;
-                    Services.Metrics.BytesRead(consumed);
-
-                    // Input is only ever consumed a whole frame (or publish body) at a time: that is a sign of life,
-                    // and what is left over is a frame in progress, which must complete within the frame timeout.
-                    NoteFrameProgress(completed: consumed > 0, incomplete: !buffer.IsEmpty || _awaitingPublishBody);
+                    Services.Metrics.BytesRead(length - buffer.Length);
                 }
 
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -105,6 +100,22 @@ internal sealed class TcpConnection : ClientConnection
     {
         // Publishes in this read wake each subscriber's drain once, at the end, so they leave in one write.
         using FanoutBatch batch = FanoutBatch.Begin();
+        long length = buffer.Length;
+        try
+        {
+            return ProcessFramesInBatch(ref buffer, isCompleted);
+        }
+        finally
+        {
+            // Input is only ever consumed a whole frame (or publish body) at a time: that is a sign of life, and what
+            // is left over is a frame in progress, which must complete within the frame timeout. Noted before the
+            // batch sends anything this read answered.
+            NoteFrameProgress(completed: buffer.Length < length, incomplete: !buffer.IsEmpty || _awaitingPublishBody);
+        }
+    }
+
+    private bool ProcessFramesInBatch(ref ReadOnlySequence<byte> buffer, bool isCompleted)
+    {
         while (!IsClosing)
         {
             if (_awaitingPublishBody)

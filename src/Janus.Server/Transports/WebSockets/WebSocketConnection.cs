@@ -110,13 +110,8 @@ internal sealed class WebSocketConnection : ClientConnection
                 if (!stop)
                 {
                     long length = buffer.Length;
-                    _messageBoundary = false;
                     stop = ProcessFrames(ref buffer);
                     Services.Metrics.BytesRead(length - buffer.Length);
-
-                    // A frame in progress, or a fragmented message, must complete within the frame timeout, counted
-                    // from its start: fragments trickled one by one do not restart it.
-                    NoteFrameProgress(completed: _messageBoundary, incomplete: !buffer.IsEmpty || _inFragmentedMessage);
                 }
 
                 _input.AdvanceTo(buffer.Start, buffer.End);
@@ -151,6 +146,22 @@ internal sealed class WebSocketConnection : ClientConnection
     {
         // Publishes in this read wake each subscriber's drain once, at the end, so they leave in one write.
         using FanoutBatch batch = FanoutBatch.Begin();
+        _messageBoundary = false;
+        try
+        {
+            return ProcessFramesInBatch(ref buffer);
+        }
+        finally
+        {
+            // A frame in progress, or a fragmented message, must complete within the frame timeout, counted from its
+            // start: fragments trickled one by one do not restart it. Noted before the batch sends anything this read
+            // answered.
+            NoteFrameProgress(completed: _messageBoundary, incomplete: !buffer.IsEmpty || _inFragmentedMessage);
+        }
+    }
+
+    private bool ProcessFramesInBatch(ref ReadOnlySequence<byte> buffer)
+    {
         while (!IsClosing)
         {
             if (!WebSocketFrameHeader.TryRead(buffer, out WebSocketFrameHeader header))
