@@ -64,4 +64,22 @@ public enum ProtocolError
 
     /// <summary>A <c>since</c> position that is not <c>{"offset":N,"epoch":"E"}</c>.</summary>
     InvalidPosition,
+
+    /// <summary>The server holds as many connections as it allows (<c>Janus:Limits:MaxConnections</c>).</summary>
+    TooManyConnections,
+
+    /// <summary>The client's address holds as many connections as one address may (<c>MaxConnectionsPerAddress</c>).</summary>
+    TooManyConnectionsFromAddress,
+
+    /// <summary>The client's address opened connections faster than allowed (<c>NewConnectionsPerSecondPerAddress</c>).</summary>
+    ConnectionRateLimited,
+
+    /// <summary>A subscribe would create a topic while the server holds as many topics as it allows (<c>MaxTopics</c>).</summary>
+    TooManyTopics,
+
+    /// <summary>A frame (or a fragmented WebSocket message) was started and not finished within <c>FrameTimeout</c>.</summary>
+    FrameTimeout,
+
+    /// <summary>The connection published faster than allowed (<c>PublishesPerSecondPerConnection</c>).</summary>
+    PublishRateLimited,
 }

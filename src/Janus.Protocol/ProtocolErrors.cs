@@ -24,6 +24,12 @@ public static class ProtocolErrors
         "session_taken",
         "invalid_resume",
         "invalid_position",
+        "too_many_connections",
+        "too_many_connections_from_address",
+        "connection_rate_limited",
+        "too_many_topics",
+        "frame_timeout",
+        "publish_rate_limited",
     ];
 
     private static readonly string[] Reasons =
@@ -47,6 +53,12 @@ public static class ProtocolErrors
         "another connection resumed this session",
         "resume needs a string token and an object of positions, before any subscribe",
         "a position is an object {\"offset\":N,\"epoch\":\"E\"} with N >= 0 and an epoch of at most 32 characters",
+        "the server holds as many connections as it allows; try again later",
+        "this address holds as many connections as one address may",
+        "this address opened connections too fast; try again later",
+        "the server holds as many topics as it allows; no new topic can be created",
+        "a frame was started and not finished within the frame timeout",
+        "this connection published faster than allowed",
     ];
 
     // Where the general reason above would leave a client guessing what was wrong with which bytes: the words of its

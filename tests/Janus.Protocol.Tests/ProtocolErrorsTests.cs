@@ -79,5 +79,11 @@ public sealed class ProtocolErrorsTests
         Assert.Equal("invalid_websocket_frame", ProtocolErrors.Code(ProtocolError.InvalidWebSocketFrame));
         Assert.Equal("binary_frame", ProtocolErrors.Code(ProtocolError.BinaryFrame));
         Assert.Equal("invalid_utf8", ProtocolErrors.Code(ProtocolError.InvalidUtf8));
+        Assert.Equal("too_many_connections", ProtocolErrors.Code(ProtocolError.TooManyConnections));
+        Assert.Equal("too_many_connections_from_address", ProtocolErrors.Code(ProtocolError.TooManyConnectionsFromAddress));
+        Assert.Equal("connection_rate_limited", ProtocolErrors.Code(ProtocolError.ConnectionRateLimited));
+        Assert.Equal("too_many_topics", ProtocolErrors.Code(ProtocolError.TooManyTopics));
+        Assert.Equal("frame_timeout", ProtocolErrors.Code(ProtocolError.FrameTimeout));
+        Assert.Equal("publish_rate_limited", ProtocolErrors.Code(ProtocolError.PublishRateLimited));
     }
 }

@@ -80,7 +80,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
         _topicChannelPrefix = Encoding.UTF8.GetBytes(_options.ChannelPrefix + "t:");
         _nodesChannel = RedisChannel.Literal(_options.ChannelPrefix + "nodes");
         _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes, _instance);
-        _interest = new TopicInterest(this, engine.Topics, logger);
+        _interest = new TopicInterest(this, engine.Topics, metrics, logger);
         metrics.Meter.CreateObservableGauge("janus.cluster.connected", () => _connected ? 1 : 0, "{state}", "1 while Redis is reachable (publishes reach other nodes), 0 during an outage.");
         metrics.Meter.CreateObservableGauge("janus.cluster.channels", () => _interest.ChannelCount, "{channel}", "Topic channels this node is subscribed to in Redis (one per local topic).");
         metrics.Meter.CreateObservableGauge("janus.cluster.peers", () => Peers.Count, "{node}", "Other nodes heard from within the peer timeout.");
@@ -120,6 +120,9 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
 
     /// <summary>Topic channels subscribed in Redis now.</summary>
     public int SubscribedChannels => _interest.ChannelCount;
+
+    /// <summary>The topic interest tracker (for tests: its bound and pending changes).</summary>
+    internal TopicInterest Interest => _interest;
 
     /// <summary>
     /// Raised when Redis becomes reachable (true) or unreachable (false), once per change and in order. Raised under

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Janus.Server.Fanout;
 using Janus.Server.Logging;
+using Janus.Server.Metrics;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -19,6 +20,12 @@ namespace Janus.Server.Cluster;
 /// what to do by asking the registry what is true now (<see cref="TopicRegistry.TryGet"/>). Every change is followed
 /// by an event, so the last hint for a topic is always handled after its last change, and the channel ends in the
 /// right state whatever order the hints came in.</para>
+/// <para>Bounded while Redis is slow or down. Hints are not queued one per event but kept as a set of topic names
+/// (a topic churned a thousand times is one entry), and the set holds at most <see cref="DefaultMaxPendingTopics"/> names:
+/// past that, further hints are dropped and a full resync is scheduled instead, which asks the registry what is true
+/// for every topic. So the memory of pending interest changes is at most that many names however long Redis stalls,
+/// and every change still ends in the right state. Each overflow is counted (<c>janus.cluster.interest_overflows</c>).
+/// The Redis SUBSCRIBEs themselves are bounded by the topics that exist (<c>Janus:Limits:MaxTopics</c>).</para>
 /// <para>The worker drains every queued hint into a batch (one entry per topic), starts all the Redis calls of the
 /// batch at once (StackExchange.Redis pipelines them) and applies the results before the next batch, so the
 /// calls for one topic never overlap. A subscribe that fails (Redis down) is retried on the next resync, which runs
@@ -27,10 +34,19 @@ namespace Janus.Server.Cluster;
 /// </remarks>
 internal sealed class TopicInterest
 {
+    /// <summary>The most distinct topics with a pending interest change; past it, one full resync replaces them.</summary>
+    public const int DefaultMaxPendingTopics = 10_000;
+
     private readonly RedisCluster _cluster;
     private readonly TopicRegistry _topics;
+    private readonly JanusMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Channel<string?> _hints = Channel.CreateUnbounded<string?>(new UnboundedChannelOptions { SingleReader = true });
+
+    // A wake-up for the worker holding at most one item; what to do is in _pending and _resyncPending.
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Lock _pendingLock = new();
+    private HashSet<string> _pending = new(StringComparer.Ordinal);
+    private bool _resyncPending;
     private readonly ConcurrentDictionary<string, TopicSubscription> _subscribed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _waiters = new(StringComparer.Ordinal);
@@ -38,10 +54,11 @@ internal sealed class TopicInterest
     private int _retryCount;
     private Task _worker = Task.CompletedTask;
 
-    public TopicInterest(RedisCluster cluster, TopicRegistry topics, ILogger logger)
+    public TopicInterest(RedisCluster cluster, TopicRegistry topics, JanusMetrics metrics, ILogger logger)
     {
         _cluster = cluster;
         _topics = topics;
+        _metrics = metrics;
         _logger = logger;
         _onTopicChanged = OnTopicChanged;
     }
@@ -51,6 +68,21 @@ internal sealed class TopicInterest
 
     /// <summary>Topic channels subscribed now.</summary>
     public int ChannelCount => _subscribed.Count;
+
+    /// <summary>The bound on <see cref="PendingTopics"/> (<see cref="DefaultMaxPendingTopics"/>; smaller in tests).</summary>
+    internal int MaxPendingTopics { get; set; } = DefaultMaxPendingTopics;
+
+    /// <summary>Topics with an interest change not yet taken by the worker (at most <see cref="MaxPendingTopics"/>).</summary>
+    public int PendingTopics
+    {
+        get
+        {
+            lock (_pendingLock)
+            {
+                return _pending.Count;
+            }
+        }
+    }
 
     /// <summary>Topics whose subscribe failed and waits for Redis to come back.</summary>
     public int PendingRetries => Volatile.Read(ref _retryCount);
@@ -95,37 +127,71 @@ internal sealed class TopicInterest
     {
         _topics.TopicActivated -= _onTopicChanged;
         _topics.TopicDeactivated -= _onTopicChanged;
-        _hints.Writer.TryComplete();
+        _wake.Writer.TryComplete();
         await _worker.ConfigureAwait(false);
     }
 
     /// <summary>Checks every topic again (after a reconnect, and at start).</summary>
-    public void RequestResync() => _hints.Writer.TryWrite(null);
+    public void RequestResync()
+    {
+        lock (_pendingLock)
+        {
+            _resyncPending = true;
+        }
 
-    private void OnTopicChanged(string topic) => _hints.Writer.TryWrite(topic);
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>A hint from the registry (raised on subscribing threads; never blocks beyond a short lock).</summary>
+    internal void OnTopicChanged(string topic)
+    {
+        bool overflowed = false;
+        lock (_pendingLock)
+        {
+            if (_pending.Count < MaxPendingTopics || _pending.Contains(topic))
+            {
+                _pending.Add(topic);
+            }
+            else if (!_resyncPending)
+            {
+                // Full: the resync covers this topic and every other; counted once per resync it causes.
+                _resyncPending = true;
+                overflowed = true;
+            }
+        }
+
+        if (overflowed)
+        {
+            _metrics.ClusterInterestOverflow();
+        }
+
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Takes what is pending into <paramref name="batch"/> (an empty set, handed back as the next pending set).</summary>
+    private bool TakePending(ref HashSet<string> batch)
+    {
+        lock (_pendingLock)
+        {
+            (batch, _pending) = (_pending, batch);
+            bool resync = _resyncPending;
+            _resyncPending = false;
+            return resync;
+        }
+    }
 
     private async Task RunAsync()
     {
         var batch = new HashSet<string>(StringComparer.Ordinal);
         var subscribing = new List<(string Topic, Task<TopicSubscription?> Result)>();
         var unsubscribing = new List<Task>();
-        ChannelReader<string?> reader = _hints.Reader;
+        ChannelReader<bool> reader = _wake.Reader;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                bool resync = false;
-                while (reader.TryRead(out string? topic))
-                {
-                    if (topic is null)
-                    {
-                        resync = true;
-                    }
-                    else
-                    {
-                        batch.Add(topic);
-                    }
-                }
+                reader.TryRead(out _);
+                bool resync = TakePending(ref batch);
 
                 if (resync)
                 {
@@ -171,6 +237,11 @@ internal sealed class TopicInterest
 
                 Volatile.Write(ref _retryCount, _retry.Count);
                 batch.Clear();
+                if (batch.Capacity > 1024)
+                {
+                    // After a burst (at most MaxPendingTopics names), do not keep its table for good.
+                    batch.TrimExcess();
+                }
                 subscribing.Clear();
                 unsubscribing.Clear();
             }

@@ -15,6 +15,11 @@ public sealed class TopicRegistry
     private readonly ConcurrentDictionary<string, Topic>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly HistoryPolicy _history;
     private readonly TimeProvider _time;
+    private readonly int _maxTopics;
+
+    // Kept beside the dictionary because its Count takes every one of its locks; a topic counts from its insertion to
+    // its removal.
+    private int _count;
 
     /// <summary>Creates an empty registry whose topics keep no history.</summary>
     public TopicRegistry()
@@ -24,9 +29,19 @@ public sealed class TopicRegistry
 
     /// <summary>Creates an empty registry whose topics keep history as <paramref name="history"/> says.</summary>
     public TopicRegistry(HistoryPolicy history, TimeProvider time)
+        : this(history, time, int.MaxValue)
+    {
+    }
+
+    /// <summary>
+    /// Creates an empty registry that holds at most <paramref name="maxTopics"/> topics (see <see cref="CanSubscribe"/>).
+    /// </summary>
+    public TopicRegistry(HistoryPolicy history, TimeProvider time, int maxTopics)
     {
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTopics, 1);
+        _maxTopics = maxTopics;
         _lookup = _topics.GetAlternateLookup<ReadOnlySpan<char>>();
         _history = history;
         _time = time;
@@ -67,6 +82,16 @@ public sealed class TopicRegistry
             return count;
         }
     }
+
+    /// <summary>The most topics the registry holds (<c>Janus:Limits:MaxTopics</c>).</summary>
+    public int MaxTopics => _maxTopics;
+
+    /// <summary>
+    /// Whether a subscribe to <paramref name="name"/> may go ahead: the topic exists, or there is room for one more.
+    /// Below the limit this is one read of a counter. Concurrent subscribes to new topics may overshoot the limit by
+    /// at most the number of threads subscribing at that instant.
+    /// </summary>
+    public bool CanSubscribe(ReadOnlySpan<char> name) => Volatile.Read(ref _count) < _maxTopics || _lookup.TryGetValue(name, out _);
 
     /// <summary>Finds a live topic by name without allocating.</summary>
     public bool TryGet(ReadOnlySpan<char> name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Topic? topic) =>
@@ -109,7 +134,8 @@ public sealed class TopicRegistry
             return true;
         }
 
-        if (_history.For(name).Size == 0)
+        // A publish nobody hears is not kept for history once the registry is full: it may not create a topic either.
+        if (_history.For(name).Size == 0 || Volatile.Read(ref _count) >= _maxTopics)
         {
             return false;
         }
@@ -174,6 +200,10 @@ public sealed class TopicRegistry
                 long ttlTicks = (long)(ttl.TotalSeconds * _time.TimestampFrequency);
                 var fresh = new Topic(name.ToString(), size, ttlTicks);
                 topic = _topics.GetOrAdd(fresh.Name, fresh);
+                if (ReferenceEquals(topic, fresh))
+                {
+                    Interlocked.Increment(ref _count);
+                }
             }
 
             if (topic.TryReserve())
@@ -182,7 +212,7 @@ public sealed class TopicRegistry
             }
 
             // The topic just died; its remover may not have taken it out yet. Help, then try again.
-            _topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic));
+            Remove(topic);
         }
     }
 
@@ -195,7 +225,13 @@ public sealed class TopicRegistry
         }
     }
 
-    private void Remove(Topic topic) => _topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic));
+    private void Remove(Topic topic)
+    {
+        if (_topics.TryRemove(new KeyValuePair<string, Topic>(topic.Name, topic)))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
 
     /// <summary>A snapshot of the topics and their subscriber counts (for the API and dashboard, not the hot path).</summary>
     public IReadOnlyList<KeyValuePair<string, int>> Snapshot()

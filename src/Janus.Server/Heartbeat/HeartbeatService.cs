@@ -1,4 +1,5 @@
 using Janus.Server.Fanout;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Options;
@@ -12,7 +13,8 @@ namespace Janus.Server.Heartbeat;
 
 /// <summary>
 /// One timer for every connection (never one per connection): once a second it advances the coarse clock, pings
-/// clients nothing was sent to for the heartbeat interval, closes clients silent past the timeout, and aborts
+/// clients nothing was sent to for the heartbeat interval, closes clients silent past the timeout or stuck in a frame
+/// past the frame timeout, forgets idle addresses of the connection limiter, and aborts
 /// connections that overran their close deadline. The timer comes from the injected <see cref="TimeProvider"/>,
 /// so tests advance time instead of sleeping.
 /// </summary>
@@ -26,6 +28,7 @@ public sealed class HeartbeatService : IHostedService, IDisposable
     private readonly TopicRegistry _topics;
     private readonly JanusMetrics _metrics;
     private readonly MemoryReclaimer _reclaimer;
+    private readonly ConnectionLimiter _limiter;
     private readonly JanusClock _clock;
     private readonly ILogger<HeartbeatService> _logger;
     private readonly long _intervalUnits;
@@ -34,8 +37,9 @@ public sealed class HeartbeatService : IHostedService, IDisposable
     private ITimer? _timer;
 
     /// <summary>Creates the service; the timer starts with the host.</summary>
-    public HeartbeatService(ConnectionRegistry connections, SessionRegistry sessions, TopicRegistry topics, JanusMetrics metrics, JanusClock clock, MemoryReclaimer reclaimer, IOptions<JanusOptions> options, ILogger<HeartbeatService> logger)
+    public HeartbeatService(ConnectionRegistry connections, SessionRegistry sessions, TopicRegistry topics, JanusMetrics metrics, JanusClock clock, MemoryReclaimer reclaimer, ConnectionLimiter limiter, IOptions<JanusOptions> options, ILogger<HeartbeatService> logger)
     {
+        _limiter = limiter;
         _sessions = sessions;
         _topics = topics;
         _metrics = metrics;
@@ -82,6 +86,7 @@ public sealed class HeartbeatService : IHostedService, IDisposable
             // Parked sessions past their grace period, and history past its age, go here too.
             _metrics.Unsubscribed(_sessions.Sweep(now));
             _topics.ExpireHistory();
+            _limiter.Sweep();
             _reclaimer.OnTick();
         }
         catch (Exception ex)

@@ -2,6 +2,7 @@ using System.Net;
 using Janus.Server.Cluster;
 using Janus.Server.Fanout;
 using Janus.Server.Heartbeat;
+using Janus.Server.Limits;
 using Janus.Server.Metrics;
 using Janus.Server.Options;
 using Janus.Server.Publishing;
@@ -149,7 +150,11 @@ public static class JanusHostingExtensions
         services.TryAddSingleton(sp => new JanusMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<JanusClock>();
         services.TryAddSingleton<MemoryReclaimer>();
-        services.TryAddSingleton(sp => new TopicRegistry(CreateHistoryPolicy(sp.GetRequiredService<IOptions<JanusOptions>>().Value.History), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            JanusOptions janus = sp.GetRequiredService<IOptions<JanusOptions>>().Value;
+            return new TopicRegistry(CreateHistoryPolicy(janus.History), sp.GetRequiredService<TimeProvider>(), janus.Limits.MaxTopics);
+        });
         services.TryAddSingleton<FanoutEngine>();
         services.TryAddSingleton<Publisher>();
         services.TryAddSingleton(sp => new SessionRegistry(
@@ -164,6 +169,7 @@ public static class JanusHostingExtensions
         });
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<TrustedNetworks>();
+        services.TryAddSingleton<ConnectionLimiter>();
         services.TryAddSingleton(sp => new SendScheduler(sp.GetRequiredService<IOptions<JanusOptions>>().Value.Tcp.SendThreads));
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<JanusEndpoints>();

@@ -21,6 +21,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     private readonly long[] _connectionsTotal = new long[TransportCount];
     private readonly long[] _publishes = new long[TransportCount];
     private readonly long[] _errors = new long[ProtocolErrors.Count];
+    private readonly long[] _refused = new long[ProtocolErrors.Count];
     private readonly Histogram<double> _enqueueLatency;
     private readonly Histogram<double> _writeLatency;
     private long _subscribes;
@@ -35,6 +36,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     private long _clusterReceived;
     private long _clusterRejected;
     private long _clusterLocalEpochs;
+    private long _clusterInterestOverflows;
     private long _sessionsParked;
     private long _sessionsExpired;
     private readonly long[] _resumes = new long[4];
@@ -54,11 +56,13 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         Meter.CreateObservableCounter("janus.received.bytes", () => Volatile.Read(ref _bytesReceived), "By", "Bytes read from client connections.");
         Meter.CreateObservableCounter("janus.slow_consumers", () => Volatile.Read(ref _slowConsumers), "{connection}", "Connections closed because their outbound queue passed its bound.");
         Meter.CreateObservableCounter("janus.errors", ObserveErrors, "{error}", "Connections closed with an error frame, by error code.");
+        Meter.CreateObservableCounter("janus.connections.refused", ObserveRefused, "{connection}", "Connections refused at the door by a limit, by error code (too_many_connections, too_many_connections_from_address, connection_rate_limited).");
         Meter.CreateObservableCounter("janus.heartbeat.pings", () => Volatile.Read(ref _heartbeatPings), "{ping}", "Heartbeat PINGs sent to idle clients.");
         Meter.CreateObservableCounter("janus.cluster.publishes_forwarded", () => Volatile.Read(ref _clusterForwarded), "{message}", "Publishes accepted here and handed to Redis for the other nodes.");
         Meter.CreateObservableCounter("janus.cluster.publishes_not_forwarded", () => Volatile.Read(ref _clusterNotForwarded), "{message}", "Publishes accepted here that other nodes never got because Redis was unreachable (delivered locally only).");
         Meter.CreateObservableCounter("janus.cluster.messages_received", () => Volatile.Read(ref _clusterReceived), "{message}", "Publishes from other nodes received through Redis and fanned out here.");
         Meter.CreateObservableCounter("janus.cluster.local_epochs", () => Volatile.Read(ref _clusterLocalEpochs), "{epoch}", "Times a topic with history started numbering its messages on this node, in an epoch of its own, because Redis was unreachable.");
+        Meter.CreateObservableCounter("janus.cluster.interest_overflows", () => Volatile.Read(ref _clusterInterestOverflows), "{overflow}", "Times the queue of pending topic interest changes for Redis was full and a full resync was scheduled instead.");
         Meter.CreateObservableCounter("janus.cluster.messages_rejected", () => Volatile.Read(ref _clusterRejected), "{message}", "Messages on Janus's Redis channels that were not a valid cluster payload and were dropped.");
         Meter.CreateObservableUpDownCounter("janus.sessions.parked", () => Volatile.Read(ref _sessionsParked), "{session}", "Opted-in sessions whose connection dropped, waiting for a resume.");
         Meter.CreateObservableCounter("janus.sessions.expired", () => Volatile.Read(ref _sessionsExpired), "{session}", "Parked sessions freed at the end of their grace period without a resume.");
@@ -114,6 +118,12 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
 
     public long Errors(ProtocolError error) => Volatile.Read(ref _errors[(int)error]);
 
+    /// <summary>Connections refused at the door for <paramref name="reason"/> since start.</summary>
+    public long Refused(ProtocolError reason) => Volatile.Read(ref _refused[(int)reason]);
+
+    /// <summary>Times the cluster's queue of pending interest changes overflowed into a full resync.</summary>
+    public long ClusterInterestOverflows => Volatile.Read(ref _clusterInterestOverflows);
+
     public void ConnectionOpened(TransportKind transport)
     {
         Interlocked.Increment(ref _connectionsCurrent[(int)transport]);
@@ -133,6 +143,16 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
     public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
 
     public void Error(ProtocolError error) => Interlocked.Increment(ref _errors[(int)error]);
+
+    /// <summary>Counts a connection refused at the door (also counted as an error with the same code: it gets the error frame).</summary>
+    public void ConnectionRefused(ProtocolError reason)
+    {
+        Interlocked.Increment(ref _refused[(int)reason]);
+        Interlocked.Increment(ref _errors[(int)reason]);
+    }
+
+    /// <summary>Counts an overflow of the cluster's pending interest changes.</summary>
+    public void ClusterInterestOverflow() => Interlocked.Increment(ref _clusterInterestOverflows);
 
     /// <summary>Parked sessions now.</summary>
     public long SessionsParked => Volatile.Read(ref _sessionsParked);
@@ -217,6 +237,16 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         foreach (TransportKind transport in transports)
         {
             yield return new Measurement<long>(Volatile.Read(ref values[(int)transport]), new KeyValuePair<string, object?>("transport", TransportName(transport)));
+        }
+    }
+
+    private static readonly ProtocolError[] RefusalReasons = [ProtocolError.TooManyConnections, ProtocolError.TooManyConnectionsFromAddress, ProtocolError.ConnectionRateLimited];
+
+    private IEnumerable<Measurement<long>> ObserveRefused()
+    {
+        foreach (ProtocolError reason in RefusalReasons)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref _refused[(int)reason]), new KeyValuePair<string, object?>("code", ProtocolErrors.Code(reason)));
         }
     }
 

@@ -33,6 +33,12 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
         Check(failures, limits.MaxTopicLength is >= 1 and <= 4096, $"Janus:Limits:MaxTopicLength must be between 1 and 4096 characters (got {limits.MaxTopicLength}).");
         Check(failures, limits.MaxSubscriptionsPerConnection >= 1, $"Janus:Limits:MaxSubscriptionsPerConnection must be at least 1 (got {limits.MaxSubscriptionsPerConnection}).");
         Check(failures, limits.ExpectedConnections >= 0, $"Janus:Limits:ExpectedConnections must not be negative (got {limits.ExpectedConnections}).");
+        Check(failures, limits.MaxTopics >= 1, $"Janus:Limits:MaxTopics must be at least 1 (got {limits.MaxTopics}).");
+        Check(failures, limits.MaxConnections >= 1, $"Janus:Limits:MaxConnections must be at least 1 (got {limits.MaxConnections}).");
+        Check(failures, limits.MaxConnectionsPerAddress >= 0, $"Janus:Limits:MaxConnectionsPerAddress must not be negative (0: no limit; got {limits.MaxConnectionsPerAddress}).");
+        Check(failures, limits.NewConnectionsPerSecondPerAddress >= 0, $"Janus:Limits:NewConnectionsPerSecondPerAddress must not be negative (0: no limit; got {limits.NewConnectionsPerSecondPerAddress}).");
+        Check(failures, limits.PublishesPerSecondPerConnection >= 0, $"Janus:Limits:PublishesPerSecondPerConnection must not be negative (0: no limit; got {limits.PublishesPerSecondPerConnection}).");
+        Check(failures, limits.FrameTimeout >= TimeSpan.FromSeconds(1), $"Janus:Limits:FrameTimeout must be at least 1 s (got {limits.FrameTimeout}).");
         Check(failures, limits.CloseTimeout > TimeSpan.Zero, $"Janus:Limits:CloseTimeout must be positive (got {limits.CloseTimeout}).");
 
         Check(failures, options.Sessions.Grace >= TimeSpan.Zero && options.Sessions.Grace <= TimeSpan.FromDays(1), $"Janus:Sessions:Grace must be between 0 and 1 day (got {options.Sessions.Grace}).");

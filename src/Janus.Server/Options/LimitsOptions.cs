@@ -29,6 +29,51 @@ public sealed class LimitsOptions
     public int MaxSubscriptionsPerConnection { get; set; } = 1000;
 
     /// <summary>
+    /// The most topics the server holds at once (with subscribers, or kept for their history). A subscribe that would
+    /// create one more is refused with <c>too_many_topics</c>; subscribes to existing topics still work. Bounds the
+    /// memory topics cost (about 1.5 KiB each with a 256-character name). Defaults to 100,000.
+    /// </summary>
+    public int MaxTopics { get; set; } = 100_000;
+
+    /// <summary>
+    /// The most client connections (TCP and WebSocket together) the server holds at once, from any address, trusted
+    /// or not; one more is refused with <c>too_many_connections</c> (TCP: the error frame; WebSocket: HTTP 503 before
+    /// the upgrade). Defaults to 50,000.
+    /// </summary>
+    public int MaxConnections { get; set; } = 50_000;
+
+    /// <summary>
+    /// The most connections one client address may hold at once (an IPv6 address counts by its /64 network); one more
+    /// is refused with <c>too_many_connections_from_address</c> (WebSocket: HTTP 429). Addresses in
+    /// <see cref="SecurityOptions.TrustedNetworks"/> are exempt. 0 means no limit. Defaults to 1,000.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 1000;
+
+    /// <summary>
+    /// How many new connections one client address may open per second (a token bucket holding one second's worth);
+    /// past it a connection is refused with <c>connection_rate_limited</c> (WebSocket: HTTP 429). Addresses in
+    /// <see cref="SecurityOptions.TrustedNetworks"/> are exempt. 0 means no limit. Defaults to 100.
+    /// </summary>
+    public int NewConnectionsPerSecondPerAddress { get; set; } = 100;
+
+    /// <summary>
+    /// How many publishes one connection may make per second (a token bucket holding one second's worth); past it the
+    /// connection is closed with <c>publish_rate_limited</c>. Connections from
+    /// <see cref="SecurityOptions.TrustedNetworks"/> are exempt (an API key holder elsewhere is not). 0 means no limit.
+    /// Defaults to 1,000.
+    /// </summary>
+    public int PublishesPerSecondPerConnection { get; set; } = 1000;
+
+    /// <summary>
+    /// How long a frame may take from its first byte to its last (TCP: up to its NUL, or a <c>PUBLISH</c> frame's
+    /// body; WebSocket: a frame, or a fragmented message from its first fragment to its last). Past it the connection
+    /// is closed with <c>frame_timeout</c>, so a client that trickles an endless frame (slowloris) holds its buffered
+    /// bytes for this long at most. Only whole frames count as a sign of life for the heartbeat. Checked by the
+    /// once-a-second heartbeat sweep. Defaults to 30 s.
+    /// </summary>
+    public TimeSpan FrameTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How long a closing connection may take to flush its last bytes (an error frame, queued messages) before it
     /// is aborted. Defaults to 5 s.
     /// </summary>

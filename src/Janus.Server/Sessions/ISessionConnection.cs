@@ -19,6 +19,12 @@ public interface ISessionConnection
     /// <summary>Whether the connection may publish (a trusted address or an API key).</summary>
     bool MayPublish { get; }
 
+    /// <summary>
+    /// Takes one publish from the connection's per-second allowance; false when it is spent (the caller then fails the
+    /// connection with <see cref="ProtocolError.PublishRateLimited"/>).
+    /// </summary>
+    bool TryTakePublishPermit();
+
     /// <summary>Queues a per-connection message (an answer); false if the queue no longer takes messages.</summary>
     bool Send(OutboundMessage message);
 

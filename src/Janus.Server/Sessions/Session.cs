@@ -443,7 +443,12 @@ public sealed class Session
         }
 
         int count = _large?.Count ?? _smallCount;
-        return count >= _maxSubscriptions ? SubscribeResult.LimitReached : SubscribeResult.Added;
+        if (count >= _maxSubscriptions)
+        {
+            return SubscribeResult.LimitReached;
+        }
+
+        return _topics.CanSubscribe(topic) ? SubscribeResult.Added : SubscribeResult.TopicLimitReached;
     }
 
     private int RemoveAllSubscriptions()

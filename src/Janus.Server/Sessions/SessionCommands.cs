@@ -75,6 +75,12 @@ public sealed class SessionCommands
                     return CommandOutcome.Stop;
                 }
 
+                if (!connection.TryTakePublishPermit())
+                {
+                    connection.Fail(ProtocolError.PublishRateLimited);
+                    return CommandOutcome.Stop;
+                }
+
                 _publisher.Publish(frame, command, connection.Kind);
                 return CommandOutcome.Done;
             case ClientAction.Hello:
@@ -127,6 +133,9 @@ public sealed class SessionCommands
                 break;
             case SubscribeResult.LimitReached:
                 connection.Fail(ProtocolError.TooManySubscriptions);
+                return CommandOutcome.Stop;
+            case SubscribeResult.TopicLimitReached:
+                connection.Fail(ProtocolError.TooManyTopics);
                 return CommandOutcome.Stop;
             default:
                 return CommandOutcome.Stop;

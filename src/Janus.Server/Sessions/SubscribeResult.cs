@@ -12,6 +12,9 @@ public enum SubscribeResult
     /// <summary>The session is at its subscription limit.</summary>
     LimitReached,
 
+    /// <summary>The topic does not exist and the server holds as many topics as it allows.</summary>
+    TopicLimitReached,
+
     /// <summary>The session has ended.</summary>
     Closed,
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Sessions;
@@ -44,6 +45,11 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     private long _lastReceived;
     private long _lastSent;
     private long _lastPing;
+    private long _incompleteSince;
+    private TokenBucket _publishes;
+    private sbyte _publishLimited;
+    private AddressConnections? _admission;
+    private bool _holdsAdmission;
     private volatile bool _sendBacklogged;
     private ProtocolError _closeReason;
     private bool _endSession;
@@ -96,6 +102,16 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     /// </summary>
     internal virtual bool AnnouncesShutdown => false;
 
+    /// <summary>
+    /// Takes over the place <see cref="Limits.ConnectionLimiter.TryAdmit"/> gave this connection: it is given back when
+    /// the connection is cleaned up, before the connection leaves the registry.
+    /// </summary>
+    private protected void HoldAdmission(AddressConnections? slot)
+    {
+        _admission = slot;
+        _holdsAdmission = true;
+    }
+
     /// <summary>Registers the connection and starts its queue; the greeting is the first thing sent.</summary>
     protected void Start(OutboundMessage greeting)
     {
@@ -113,8 +129,60 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     /// <summary>Queues a per-connection message (ACK, greeting, policy); false if the queue no longer takes messages.</summary>
     public bool Send(OutboundMessage message) => Session.Queue.TryEnqueue(message) == EnqueueResult.Queued;
 
-    /// <summary>Notes that the client said something (any frame is proof of life).</summary>
+    /// <summary>Notes that the client said something (any whole frame is proof of life; a part of one is not).</summary>
     protected void MarkReceived() => Volatile.Write(ref _lastReceived, Services.Clock.Now);
+
+    /// <summary>
+    /// After each read: <paramref name="completed"/> when a whole frame was taken (a sign of life, and the end of the
+    /// frame in progress), <paramref name="incomplete"/> when a frame is left in progress, which then has
+    /// <see cref="Options.LimitsOptions.FrameTimeout"/> from its start to complete. Two clock reads and a store at
+    /// most: the reader's only cost for the slowloris defence.
+    /// </summary>
+    protected void NoteFrameProgress(bool completed, bool incomplete)
+    {
+        long since = _incompleteSince;
+        if (completed)
+        {
+            MarkReceived();
+            since = 0;
+        }
+
+        if (!incomplete)
+        {
+            since = 0;
+        }
+        else if (since == 0)
+        {
+            since = Services.Clock.Now;
+        }
+
+        if (since != _incompleteSince)
+        {
+            Volatile.Write(ref _incompleteSince, since);
+        }
+    }
+
+    /// <summary>
+    /// Takes one publish from the connection's allowance (<see cref="Options.LimitsOptions.PublishesPerSecondPerConnection"/>);
+    /// false when it is spent. Connections from a trusted network are not limited. Called by the connection's reader
+    /// only; a struct bucket, no allocation, no lock.
+    /// </summary>
+    public bool TryTakePublishPermit()
+    {
+        int rate = Services.Options.Limits.PublishesPerSecondPerConnection;
+        if (rate == 0)
+        {
+            return true;
+        }
+
+        if (_publishLimited == 0)
+        {
+            // Decided at the first publish, so a connection that never publishes never pays for the check.
+            _publishLimited = Services.Trusted.IsTrusted(RemoteEndPoint) ? (sbyte)-1 : (sbyte)1;
+        }
+
+        return _publishLimited < 0 || _publishes.TryTake(Services.Clock.Now, rate, Services.UnitsPerSecond);
+    }
 
     /// <summary>Counts a protocol error, logs it, and closes with its error frame.</summary>
     public void Fail(ProtocolError error)
@@ -223,6 +291,11 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
             Services.Metrics.Unsubscribed(removed);
             Services.Metrics.ConnectionClosed(CountedAs);
             Log.ConnectionClosed(Services.Logger, Session.Id, JanusMetrics.TransportName(CountedAs), ProtocolErrors.Code(_closeReason));
+            if (_holdsAdmission)
+            {
+                _holdsAdmission = false;
+                Services.Limiter.Release(_admission);
+            }
 
             // Last, so that a connection counted as gone has no session or subscription left behind.
             Services.Connections.Remove(this);
@@ -250,6 +323,14 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
             Log.HeartbeatTimeout(Services.Logger, Session.Id);
             Services.Metrics.Error(ProtocolError.HeartbeatTimeout);
             BeginClose(ProtocolError.HeartbeatTimeout, sendErrorFrame: true);
+            return;
+        }
+
+        long incompleteSince = Volatile.Read(ref _incompleteSince);
+        if (incompleteSince != 0 && now - incompleteSince >= Services.FrameTimeoutUnits)
+        {
+            // A frame started and never finished (slowloris): what it has buffered is freed with the connection.
+            Fail(ProtocolError.FrameTimeout);
             return;
         }
 

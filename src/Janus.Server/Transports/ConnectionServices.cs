@@ -1,6 +1,7 @@
 using System.Text;
 using Janus.Server.Fanout;
 using Janus.Server.Heartbeat;
+using Janus.Server.Limits;
 using Janus.Server.Metrics;
 using Janus.Server.Options;
 using Janus.Server.Publishing;
@@ -25,6 +26,7 @@ public sealed class ConnectionServices
         TrustedNetworks trusted,
         SendScheduler senders,
         SessionCommands commands,
+        ConnectionLimiter limiter,
         ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -38,9 +40,12 @@ public sealed class ConnectionServices
         Trusted = trusted;
         Senders = senders;
         Commands = commands;
+        Limiter = limiter;
         Logger = loggerFactory.CreateLogger("Janus.Connections");
         FlashPolicy = OutboundMessage.FromTcpBytes(Encoding.UTF8.GetBytes(Options.FlashPolicy.Policy + "\0"));
         CloseTimeoutUnits = clock.ToTimestampUnits(Options.Limits.CloseTimeout);
+        FrameTimeoutUnits = clock.ToTimestampUnits(Options.Limits.FrameTimeout);
+        UnitsPerSecond = Math.Max(1, clock.ToTimestampUnits(TimeSpan.FromSeconds(1)));
     }
 
     public JanusOptions Options { get; }
@@ -63,6 +68,9 @@ public sealed class ConnectionServices
     /// <summary>The one command layer every transport hands its parsed commands to.</summary>
     public SessionCommands Commands { get; }
 
+    /// <summary>The door every client connection passes (connection limits).</summary>
+    public ConnectionLimiter Limiter { get; }
+
     public ILogger Logger { get; }
 
     /// <summary>The Flash policy document followed by NUL, ready to send.</summary>
@@ -70,4 +78,10 @@ public sealed class ConnectionServices
 
     /// <summary><see cref="LimitsOptions.CloseTimeout"/> in clock units.</summary>
     public long CloseTimeoutUnits { get; }
+
+    /// <summary><see cref="LimitsOptions.FrameTimeout"/> in clock units.</summary>
+    public long FrameTimeoutUnits { get; }
+
+    /// <summary>One second in clock units (for rate limits).</summary>
+    public long UnitsPerSecond { get; }
 }

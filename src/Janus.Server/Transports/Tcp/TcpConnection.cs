@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Sessions;
@@ -29,11 +30,12 @@ internal sealed class TcpConnection : ClientConnection
     private readonly int _maxTopicLength;
     private bool _awaitingPublishBody;
 
-    private TcpConnection(ConnectionServices services, ConnectionContext context, TlsChannel? tls, PipeWriter output)
+    private TcpConnection(ConnectionServices services, ConnectionContext context, TlsChannel? tls, PipeWriter output, AddressConnections? admission)
         : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
     {
         _context = context;
         _tls = tls;
+        HoldAdmission(admission);
         MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
         _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
@@ -48,13 +50,16 @@ internal sealed class TcpConnection : ClientConnection
     /// </summary>
     internal override bool AnnouncesShutdown => Session.IsPositioned;
 
-    /// <summary>Serves one accepted TCP connection until it closes.</summary>
-    public static Task RunAsync(ConnectionServices services, ConnectionContext context)
+    /// <summary>
+    /// Serves one accepted TCP connection until it closes; <paramref name="admission"/> is what the connection limiter
+    /// gave it, released when the connection is gone.
+    /// </summary>
+    internal static Task RunAsync(ConnectionServices services, ConnectionContext context, AddressConnections? admission)
     {
         // A plain connection writes to its transport; one of the TLS port to its SslStream (see TlsChannel).
         TlsChannel? tls = context.Features.Get<TlsChannel>();
         PipeWriter output = tls is null ? context.Transport.Output : tls.OpenOutput(context);
-        return new TcpConnection(services, context, tls, output).RunAsync();
+        return new TcpConnection(services, context, tls, output, admission).RunAsync();
     }
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
@@ -107,10 +112,24 @@ internal sealed class TcpConnection : ClientConnection
     /// <summary>Handles every complete frame in the buffer; true when the connection must stop reading.</summary>
     private bool ProcessFrames(ref ReadOnlySequence<byte> buffer, bool isCompleted)
     {
-        MarkReceived();
-
         // Publishes in this read wake each subscriber's drain once, at the end, so they leave in one write.
         using FanoutBatch batch = FanoutBatch.Begin();
+        long length = buffer.Length;
+        try
+        {
+            return ProcessFramesInBatch(ref buffer, isCompleted);
+        }
+        finally
+        {
+            // Input is only ever consumed a whole frame (or publish body) at a time: that is a sign of life, and what
+            // is left over is a frame in progress, which must complete within the frame timeout. Noted before the
+            // batch sends anything this read answered.
+            NoteFrameProgress(completed: buffer.Length < length, incomplete: !buffer.IsEmpty || _awaitingPublishBody);
+        }
+    }
+
+    private bool ProcessFramesInBatch(ref ReadOnlySequence<byte> buffer, bool isCompleted)
+    {
         while (!IsClosing)
         {
             if (_awaitingPublishBody)
@@ -286,6 +305,12 @@ internal sealed class TcpConnection : ClientConnection
                 if (!MayPublish)
                 {
                     Fail(ProtocolError.PublishForbidden);
+                    return true;
+                }
+
+                if (!TryTakePublishPermit())
+                {
+                    Fail(ProtocolError.PublishRateLimited);
                     return true;
                 }
 

@@ -5,6 +5,7 @@ using System.Net;
 using System.Text.Unicode;
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Sessions;
@@ -23,8 +24,8 @@ namespace Janus.Server.Transports.WebSockets;
 /// <para>Limits. Kestrel's request limits and data rates stop at the upgrade, so this class bounds its input itself:
 /// a frame (or a fragmented message, all fragments together) longer than <c>MaxFrameBytes</c> is refused as soon as
 /// its header says so, before its payload is buffered; so a client that sends a header and then trickles bytes holds
-/// at most that much. Only a complete frame counts as a sign of life, so a trickler is closed by the heartbeat
-/// timeout. Output is bounded by the session queue (slow consumers are cut) and the close deadline.</para>
+/// at most that much, and for <c>FrameTimeout</c> at most (a fragmented message too, from its first fragment). Only
+/// a complete frame counts as a sign of life. Output is bounded by the session queue (slow consumers are cut) and the close deadline.</para>
 /// <para>Closing. Either side may start the closing handshake. When Janus closes, it sends what is queued, the error
 /// message (if any), then a close frame with the matching code, and waits for the client's close frame until the
 /// close deadline. When the client closes first, Janus sends what is queued and echoes the client's close code.</para>
@@ -55,10 +56,11 @@ internal sealed class WebSocketConnection : ClientConnection
     private bool _closeReceived;
     private ushort _peerCloseCode = WebSocketCloseCodes.Normal;
     private long _discardRemaining;
+    private bool _messageBoundary;
     private Task _outputCompleted = Task.CompletedTask;
     private volatile bool _finished;
 
-    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard)
+    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission)
         : base(
             services,
             services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection),
@@ -67,6 +69,7 @@ internal sealed class WebSocketConnection : ClientConnection
             TransportKind.WebSocket,
             http.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, http.Connection.RemotePort) : null)
     {
+        HoldAdmission(admission);
         _http = http;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         MayPublish = mayPublish;
@@ -81,9 +84,12 @@ internal sealed class WebSocketConnection : ClientConnection
     /// <inheritdoc />
     protected override TransportKind CountedAs => _dashboard ? TransportKind.Dashboard : TransportKind.WebSocket;
 
-    /// <summary>Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients.</summary>
-    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard) =>
-        new WebSocketConnection(services, http, stream, mayPublish, dashboard).RunAsync();
+    /// <summary>
+    /// Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients, and
+    /// <paramref name="admission"/> (the connection limiter's place) is given back when it is gone.
+    /// </summary>
+    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission) =>
+        new WebSocketConnection(services, http, stream, mayPublish, dashboard, admission).RunAsync();
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()
@@ -140,6 +146,22 @@ internal sealed class WebSocketConnection : ClientConnection
     {
         // Publishes in this read wake each subscriber's drain once, at the end, so they leave in one write.
         using FanoutBatch batch = FanoutBatch.Begin();
+        _messageBoundary = false;
+        try
+        {
+            return ProcessFramesInBatch(ref buffer);
+        }
+        finally
+        {
+            // A frame in progress, or a fragmented message, must complete within the frame timeout, counted from its
+            // start: fragments trickled one by one do not restart it. Noted before the batch sends anything this read
+            // answered.
+            NoteFrameProgress(completed: _messageBoundary, incomplete: !buffer.IsEmpty || _inFragmentedMessage);
+        }
+    }
+
+    private bool ProcessFramesInBatch(ref ReadOnlySequence<byte> buffer)
+    {
         while (!IsClosing)
         {
             if (!WebSocketFrameHeader.TryRead(buffer, out WebSocketFrameHeader header))
@@ -168,6 +190,8 @@ internal sealed class WebSocketConnection : ClientConnection
             {
                 return true;
             }
+
+            _messageBoundary |= !_inFragmentedMessage;
         }
 
         return true;

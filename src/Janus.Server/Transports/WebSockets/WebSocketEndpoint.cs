@@ -1,6 +1,7 @@
 using System.Net;
 using Janus.Protocol;
 using Janus.Server.Api;
+using Janus.Server.Limits;
 using Janus.Server.Logging;
 using Janus.Server.Metrics;
 using Janus.Server.Security;
@@ -95,16 +96,40 @@ internal sealed class WebSocketEndpoint
         }
 
         bool mayPublish = keyPresented || (IsTrusted(context) && origin != OriginVerdict.Foreign);
-        context.Response.Headers.Upgrade = "websocket";
-        context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(key!);
-        if (HasToken(request.Headers.SecWebSocketProtocol, SubProtocol))
+
+        // Last of the checks, so that only a connection about to be upgraded holds a place.
+        ProtocolError refused = _services.Limiter.TryAdmit(context.Connection.RemoteIpAddress, out AddressConnections? slot);
+        if (refused != ProtocolError.None)
         {
-            // Browsers fail a handshake that offered subprotocols and got none back; "janus" is the one we speak.
-            context.Response.Headers.SecWebSocketProtocol = SubProtocol;
+            // The server is full: 503; this address has its share or connects too fast: 429. Retry-After says when
+            // trying again makes sense.
+            context.Response.Headers.RetryAfter = "1";
+            int status = refused == ProtocolError.TooManyConnections ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
+            await RefuseAsync(context, status, ProtocolErrors.Code(refused), ProtocolErrors.Reason(refused));
+            return;
         }
 
-        Stream stream = await upgrade.UpgradeAsync();
-        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request));
+        Stream stream;
+        try
+        {
+            context.Response.Headers.Upgrade = "websocket";
+            context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(key!);
+            if (HasToken(request.Headers.SecWebSocketProtocol, SubProtocol))
+            {
+                // Browsers fail a handshake that offered subprotocols and got none back; "janus" is the one we speak.
+                context.Response.Headers.SecWebSocketProtocol = SubProtocol;
+            }
+
+            stream = await upgrade.UpgradeAsync();
+        }
+        catch
+        {
+            _services.Limiter.Release(slot);
+            throw;
+        }
+
+        // The connection gives its place back when it is gone.
+        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request), slot);
     }
 
     /// <summary>
