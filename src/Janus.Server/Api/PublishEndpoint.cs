@@ -30,12 +30,14 @@ internal sealed class PublishEndpoint
     private readonly Publisher _publisher;
     private readonly TrustedNetworks _trusted;
     private readonly ApiKeys _keys;
+    private readonly JanusMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxBodyBytes;
     private readonly PublishRequestParser _parser;
 
-    public PublishEndpoint(Publisher publisher, TrustedNetworks trusted, ApiKeys keys, IOptions<JanusOptions> options, ILoggerFactory loggerFactory)
+    public PublishEndpoint(Publisher publisher, TrustedNetworks trusted, ApiKeys keys, JanusMetrics metrics, IOptions<JanusOptions> options, ILoggerFactory loggerFactory)
     {
+        _metrics = metrics;
         JanusOptions janus = options.Value;
         _publisher = publisher;
         _trusted = trusted;
@@ -47,7 +49,7 @@ internal sealed class PublishEndpoint
 
     public async Task HandleAsync(HttpContext context)
     {
-        ApiFailure? failure = Authorize(context) ?? CheckContentType(context.Request);
+        ApiFailure? failure = Authorize(context, out PublishScope? scope) ?? CheckContentType(context.Request);
         if (failure is not null)
         {
             await RefuseAsync(context, failure);
@@ -83,7 +85,7 @@ internal sealed class PublishEndpoint
         try
         {
             // The document reads the pipe's memory in place, so the body is released only once everything is done.
-            await (body.Buffer.Length > _maxBodyBytes ? RefuseAsync(context, tooLarge) : PublishAsync(context, body.Buffer));
+            await (body.Buffer.Length > _maxBodyBytes ? RefuseAsync(context, tooLarge) : PublishAsync(context, body.Buffer, scope));
         }
         finally
         {
@@ -106,7 +108,7 @@ internal sealed class PublishEndpoint
         }
     }
 
-    private async Task PublishAsync(HttpContext context, ReadOnlySequence<byte> body)
+    private async Task PublishAsync(HttpContext context, ReadOnlySequence<byte> body, PublishScope? scope)
     {
         JsonDocument document;
         try
@@ -123,6 +125,7 @@ internal sealed class PublishEndpoint
         {
             var items = new List<PublishItem>();
             ApiFailure? failure = _parser.Parse(document.RootElement, items);
+            failure ??= CheckScope(items, scope);
             if (failure is not null)
             {
                 await RefuseAsync(context, failure);
@@ -156,8 +159,29 @@ internal sealed class PublishEndpoint
         return new PublishResult(item.Topic, counts.Subscribers, counts.Delivered, [timestamp.MegaSeconds, timestamp.Seconds, timestamp.Microseconds]);
     }
 
-    private ApiFailure? Authorize(HttpContext context)
+    /// <summary>A scoped key's request is published whole or not at all: one topic outside the scope refuses it.</summary>
+    private ApiFailure? CheckScope(List<PublishItem> items, PublishScope? scope)
     {
+        if (scope is null)
+        {
+            return null;
+        }
+
+        foreach (PublishItem item in items)
+        {
+            if (!scope.Allows(item.Topic))
+            {
+                _metrics.AuthRefused(AuthRefusal.PublishScope);
+                return new ApiFailure(StatusCodes.Status403Forbidden, "publish_forbidden", "the API key may not publish to this topic (Janus:Security:PublishKeys)");
+            }
+        }
+
+        return null;
+    }
+
+    private ApiFailure? Authorize(HttpContext context, out PublishScope? scope)
+    {
+        scope = null;
         if (ApiKeys.TryReadBearer(context.Request.Headers.Authorization, out string? key))
         {
             if (key is null)
@@ -165,7 +189,7 @@ internal sealed class PublishEndpoint
                 return new ApiFailure(StatusCodes.Status401Unauthorized, "missing_api_key", "the Authorization header must be 'Bearer <key>'");
             }
 
-            return _keys.IsValid(key) ? null : new ApiFailure(StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
+            return _keys.TryMatch(key, out scope) ? null : new ApiFailure(StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
         }
 
         if (context.Connection.RemoteIpAddress is IPAddress address && _trusted.IsTrusted(address))

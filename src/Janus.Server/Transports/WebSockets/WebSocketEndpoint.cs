@@ -69,7 +69,8 @@ internal sealed class WebSocketEndpoint
         }
 
         bool keyPresented = TryGetKey(request, out string? presented);
-        if (keyPresented && (presented is null || !_keys.IsValid(presented)))
+        PublishScope? scope = null;
+        if (keyPresented && (presented is null || !_keys.TryMatch(presented, out scope)))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
             return;
@@ -85,7 +86,7 @@ internal sealed class WebSocketEndpoint
         }
 
         Stream stream = await upgrade.UpgradeAsync();
-        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request));
+        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request), scope);
     }
 
     /// <summary>
