@@ -144,40 +144,30 @@ public sealed class TokenValidator
 
     private bool TryReadTopics(JsonWebToken jwt, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out List<TopicPattern>? topics)
     {
+        // The library gives an array claim as one claim per element, and a string claim as one claim: both are read
+        // the same way. A string may hold several patterns separated by spaces (the way OAuth writes scopes).
         topics = [];
-        string[] texts;
-        if (!jwt.TryGetPayloadValue(_topicsClaim, out object? raw) || raw is null)
+        foreach (System.Security.Claims.Claim claim in jwt.Claims)
         {
-            // No claim: the token still grants what a {sub} protection gives its subject.
-            return true;
-        }
+            if (!string.Equals(claim.Type, _topicsClaim, StringComparison.Ordinal))
+            {
+                continue;
+            }
 
-        if (jwt.TryGetPayloadValue(_topicsClaim, out string? single) && single is not null)
-        {
-            texts = single.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        }
-        else if (jwt.TryGetPayloadValue(_topicsClaim, out string[]? array) && array is not null)
-        {
-            texts = array;
-        }
-        else
-        {
-            return false;
-        }
-
-        if (texts.Length > MaxTopicPatterns)
-        {
-            return false;
-        }
-
-        foreach (string text in texts)
-        {
-            if (text is null || !TopicPattern.TryParse(text, allowSubject: true, out TopicPattern? pattern, out _))
+            if (claim.ValueType != System.Security.Claims.ClaimValueTypes.String)
             {
                 return false;
             }
 
-            topics.Add(pattern);
+            foreach (string text in claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (topics.Count == MaxTopicPatterns || !TopicPattern.TryParse(text, allowSubject: true, out TopicPattern? pattern, out _))
+                {
+                    return false;
+                }
+
+                topics.Add(pattern);
+            }
         }
 
         return true;

@@ -256,13 +256,30 @@ public sealed class SessionRegistry
         (SubscribeGrant? grant, bool expired) = old.GrantState();
         var revoked = new List<TopicRevocation>();
         into.InheritGrantAndRecheck(grant, expired, revoked);
+        int unsubscribed = revoked.Count;
+        if (_authorizer is { Enabled: true })
+        {
+            // A protected topic the client named that the session no longer holds (its token expired while parked)
+            // is answered too, so the client learns why it is missing.
+            (SubscribeGrant? current, bool ended) = into.GrantState();
+            foreach (string name in positions.Keys)
+            {
+                AuthorizationResult refused = _authorizer.Check(name, current, ended);
+                if (refused != AuthorizationResult.Allowed && !recoveries.Exists(r => r.Topic == name) && !revoked.Exists(r => r.Topic == name))
+                {
+                    revoked.Add(new TopicRevocation(name, refused == AuthorizationResult.TokenExpired ? ProtocolError.TokenExpired : ProtocolError.Unauthorized));
+                }
+            }
+        }
+
         TrackGrant(into);
         into.SendRevocations(revoked);
-        _metrics?.Unsubscribed(revoked.Count);
+        _metrics?.Unsubscribed(unsubscribed);
         foreach (TopicRevocation revocation in revoked)
         {
             _metrics?.AuthRefused(revocation.Error == ProtocolError.TokenExpired ? AuthRefusal.TokenExpired : AuthRefusal.Unauthorized);
         }
+
         ResumeResult result = all ? ResumeResult.Recovered : ResumeResult.Unrecovered;
         _metrics?.Resumed(result);
         return result;
