@@ -9,8 +9,9 @@ public sealed class SubscribeGrant
     /// <summary>Creates a grant.</summary>
     public SubscribeGrant(string subject, IReadOnlyList<TopicPattern> topics, DateTimeOffset expires, DateTimeOffset validUntil)
     {
+        ArgumentNullException.ThrowIfNull(topics);
         Subject = subject;
-        Topics = topics;
+        _topics = [.. topics];
         Expires = expires;
         ValidUntil = validUntil;
     }
@@ -18,8 +19,11 @@ public sealed class SubscribeGrant
     /// <summary>The token's <c>sub</c>.</summary>
     public string Subject { get; }
 
+    // An array: iterating it allocates no enumerator on the subscribe path.
+    private readonly TopicPattern[] _topics;
+
     /// <summary>The patterns of the token's topics claim (<c>{sub}</c> stands for <see cref="Subject"/>).</summary>
-    public IReadOnlyList<TopicPattern> Topics { get; }
+    public IReadOnlyList<TopicPattern> Topics => _topics;
 
     /// <summary>The token's <c>exp</c>.</summary>
     public DateTimeOffset Expires { get; }
@@ -33,7 +37,7 @@ public sealed class SubscribeGrant
     /// <summary>Whether the topics claim allows <paramref name="topic"/>.</summary>
     public bool AllowsByClaim(ReadOnlySpan<char> topic)
     {
-        foreach (TopicPattern pattern in Topics)
+        foreach (TopicPattern pattern in _topics)
         {
             if (pattern.Matches(topic, Subject))
             {
