@@ -270,10 +270,19 @@ public sealed partial class JanusClient
     }
 
     /// <summary>Everything but a delivery: greeting, answers, errors. True when the receive loop must stop.</summary>
-    private static bool HandleControl(Link link, ReadOnlySpan<byte> json, in ServerMessage parsed)
+    private bool HandleControl(Link link, ReadOnlySpan<byte> json, in ServerMessage parsed)
     {
         switch (parsed.Kind)
         {
+            case ServerMessageKind.Error when parsed.Topic is { } topic && link.Greeted:
+                // A topic error (unauthorized, token_expired): one topic refused or ended, the connection stays.
+                var refusal = new JanusAuthorizationException(topic, parsed.ErrorCode!, parsed.ErrorReason ?? string.Empty);
+                if (!link.Answers.TryCompleteNextFor(topic, new SubscribeAnswer(null, null) { Refusal = refusal }))
+                {
+                    EndTopic(topic, refusal);
+                }
+
+                return false;
             case ServerMessageKind.Error:
                 link.ProtocolError = new JanusProtocolException(parsed.ErrorCode!, parsed.ErrorReason ?? string.Empty);
                 return true;
@@ -287,6 +296,7 @@ public sealed partial class JanusClient
                 link.Answers.CompleteNext(new SubscribeAnswer(parsed.Position, parsed.Recovered));
                 return false;
             case ServerMessageKind.Hello when link.Greeted:
+                link.TokenExpires = ReadTokenExpiry(json, "hello"u8);
                 link.SessionAnswer.TrySetResult(new SessionAnswer { IsHello = true });
                 return false;
             case ServerMessageKind.Resumed when link.Greeted:
@@ -301,6 +311,13 @@ public sealed partial class JanusClient
                 if (!link.Greeted)
                 {
                     throw new JanusConnectionClosedException("The server did not open with a Janus greeting ({\"timestamp\":[…],\"token\":…}).");
+                }
+
+                if (json.StartsWith("{\"auth\":"u8))
+                {
+                    // The answer to auth: {"auth":{"sub":S,"exp":E}}.
+                    link.TokenExpires = ReadTokenExpiry(json, default);
+                    link.AuthAnswer?.TrySetResult(link.TokenExpires);
                 }
 
                 // A message this client does not know: newer servers may add some.
@@ -349,6 +366,31 @@ public sealed partial class JanusClient
         if (clientWide && !_disposing)
         {
             _messages.Writer.TryWrite(message);
+        }
+    }
+
+    /// <summary>
+    /// The <c>exp</c> of an <c>auth</c> object: at the top level (the answer to <c>auth</c>, <paramref name="within"/>
+    /// empty) or inside the object named <paramref name="within"/> (<c>hello</c>). 0 when there is none.
+    /// </summary>
+    private static long ReadTokenExpiry(ReadOnlySpan<byte> json, ReadOnlySpan<byte> within)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json.ToArray());
+            System.Text.Json.JsonElement root = document.RootElement;
+            if (!within.IsEmpty && !root.TryGetProperty(within, out root))
+            {
+                return 0;
+            }
+
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("auth"u8, out System.Text.Json.JsonElement auth)
+                && auth.ValueKind == System.Text.Json.JsonValueKind.Object && auth.TryGetProperty("exp"u8, out System.Text.Json.JsonElement exp)
+                && exp.TryGetInt64(out long value) ? value : 0;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return 0;
         }
     }
 

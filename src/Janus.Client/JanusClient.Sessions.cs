@@ -29,8 +29,17 @@ public sealed partial class JanusClient
             }
 
             await link.Greeting.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            string? subscribeToken = await GetSubscribeTokenAsync(cancellationToken).ConfigureAwait(false);
+            if (subscribeToken is not null && (!_sessionsSupported || _sessionToken is not null))
+            {
+                // No hello to carry it (sessions off, or a resume comes next): auth first, so the resumed session's
+                // protected topics are checked against this fresh token.
+                await AuthenticateAsync(link, subscribeToken, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!_sessionsSupported)
             {
+                StartTokenRefresh(link);
                 return (link, null);
             }
 
@@ -47,11 +56,19 @@ public sealed partial class JanusClient
             else
             {
                 hello = true;
-                await WriteToLinkAsync(link, SessionFrame.Hello, answer: null, WriteKind.Command, cancellationToken).ConfigureAwait(false);
+                if (subscribeToken is not null)
+                {
+                    await WriteToLinkAsync(link, new TokenFrame(hello: true, subscribeToken), answer: null, WriteKind.Command, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteToLinkAsync(link, SessionFrame.Hello, answer: null, WriteKind.Command, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             SessionAnswer answer = await link.SessionAnswer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             link.OptedIn = true;
+            StartTokenRefresh(link);
             if (answer.IsHello || !answer.Resumed)
             {
                 // A fresh session: the greeting's. After a failed resume the old one is gone for good.
@@ -79,6 +96,96 @@ public sealed partial class JanusClient
         {
             await CloseLinkAsync(link).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>The subscribe token for a new connection: the provider's (asked every time), or the fixed one, or none.</summary>
+    private async ValueTask<string?> GetSubscribeTokenAsync(CancellationToken cancellationToken) =>
+        _options.TokenProvider is { } provider ? await provider(cancellationToken).ConfigureAwait(false) : _options.Token;
+
+    /// <summary>Sends <c>auth</c> with <paramref name="token"/> and waits for the server's answer (an invalid token closes the connection).</summary>
+    private async Task AuthenticateAsync(Link link, string token, CancellationToken cancellationToken)
+    {
+        var answer = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        link.AuthAnswer = answer;
+        await WriteToLinkAsync(link, new TokenFrame(hello: false, token), answer: null, WriteKind.Command, cancellationToken).ConfigureAwait(false);
+        using CancellationTokenRegistration ended = link.ReceiveLoop.IsCompleted ? default : cancellationToken.Register(() => answer.TrySetCanceled(cancellationToken));
+        Task finished = await Task.WhenAny(answer.Task, link.ReceiveLoop).ConfigureAwait(false);
+        if (finished != answer.Task)
+        {
+            // The connection ended before the answer: an invalid_token error frame, or a drop.
+            await link.ReceiveLoop.ConfigureAwait(false);
+            throw link.ProtocolError ?? (Exception)new JanusConnectionClosedException("The connection to the Janus server was lost.");
+        }
+
+        await answer.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// With a <see cref="JanusClientOptions.TokenProvider"/>: a fresh token is sent in <c>auth</c> before the current
+    /// one expires, for as long as the connection lives. One loop per connection, on the client's clock.
+    /// </summary>
+    private void StartTokenRefresh(Link link)
+    {
+        if (_options.TokenProvider is null || link.TokenExpires == 0)
+        {
+            return;
+        }
+
+        _ = RefreshTokensAsync(link);
+    }
+
+    private async Task RefreshTokensAsync(Link link)
+    {
+        while (link.Ended is null && !_stopping.IsCancellationRequested)
+        {
+            TimeSpan left = DateTimeOffset.FromUnixTimeSeconds(link.TokenExpires) - _time.GetUtcNow();
+            TimeSpan wait = left - (_options.TokenRefreshBefore < left / 2 ? _options.TokenRefreshBefore : left / 2);
+            try
+            {
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, _stopping.Token).ConfigureAwait(false);
+                }
+
+                if (link.Ended is not null || !ReferenceEquals(Volatile.Read(ref _link), link))
+                {
+                    return;
+                }
+
+                string token = await _options.TokenProvider!(_stopping.Token).ConfigureAwait(false);
+                await AuthenticateAsync(link, token, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (JanusConnectionClosedException)
+            {
+                // The connection ended; the next one asks for a token of its own.
+                return;
+            }
+#pragma warning disable CA1031 // The application's provider may throw anything; the token then expires and protected topics end.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                ClientLog.TokenRefreshFailed(_logger, ex);
+                if (_time.GetUtcNow() >= DateTimeOffset.FromUnixTimeSeconds(link.TokenExpires))
+                {
+                    return;
+                }
+
+                // Try again halfway to the expiry.
+                TimeSpan retry = (DateTimeOffset.FromUnixTimeSeconds(link.TokenExpires) - _time.GetUtcNow()) / 2;
+                try
+                {
+                    await Task.Delay(retry > TimeSpan.FromSeconds(1) ? retry : TimeSpan.FromSeconds(1), _time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 
@@ -201,7 +308,7 @@ public sealed partial class JanusClient
             }
 
             StreamPosition? since = link.OptedIn ? position : null;
-            var subscribed = new TaskCompletionSource<SubscribeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var subscribed = new TaskCompletionSource<SubscribeAnswer>(state.Topic, TaskCreationOptions.RunContinuationsAsynchronously);
             await WriteToLinkAsync(link, new TopicFrame(subscribe: true, state.Topic, since), subscribed, WriteKind.Command, cancellationToken).ConfigureAwait(false);
             pending.Add((state, since, confirmed, subscribed));
         }
@@ -209,6 +316,14 @@ public sealed partial class JanusClient
         foreach ((TopicState state, StreamPosition? since, bool confirmed, TaskCompletionSource<SubscribeAnswer> subscribed) in pending)
         {
             SubscribeAnswer subscribeAnswer = await subscribed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (subscribeAnswer.Refusal is { } refusal)
+            {
+                // The token no longer allows the topic: it ends here, and the others are restored.
+                EndTopic(state, refusal);
+                results.Add(new JanusTopicRecovery(state.Topic, false, since));
+                continue;
+            }
+
             StreamPosition? now;
             lock (_topicsLock)
             {

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Janus.Client.Connection;
+using Janus.Client.Logging;
 using Janus.Client.Subscriptions;
 using Janus.Protocol;
 using Janus.Protocol.Client;
@@ -200,6 +201,44 @@ public sealed partial class JanusClient
         }
     }
 
+    /// <summary>
+    /// A protected topic was refused or its subscription ended (docs/security.md#authorization): the topic leaves the
+    /// client, and each of its subscriptions' streams ends with <paramref name="error"/>. Other topics are untouched.
+    /// </summary>
+    private void EndTopic(TopicState state, JanusAuthorizationException error)
+    {
+        JanusSubscription[] ended = [];
+        lock (_topicsLock)
+        {
+            if (_topics.TryGetValue(state.Topic, out TopicState? registered) && ReferenceEquals(registered, state))
+            {
+                _topics.Remove(state.Topic);
+                ended = state.Subscriptions;
+            }
+        }
+
+        foreach (JanusSubscription subscription in ended)
+        {
+            subscription.Complete(error);
+        }
+    }
+
+    /// <summary>The topic error <paramref name="error"/> ended a live subscription (not an answer to a subscribe).</summary>
+    private void EndTopic(string topic, JanusAuthorizationException error)
+    {
+        TopicState? state;
+        lock (_topicsLock)
+        {
+            _topics.TryGetValue(topic, out state);
+        }
+
+        if (state is not null)
+        {
+            ClientLog.TopicEnded(_logger, topic, error.Code);
+            EndTopic(state, error);
+        }
+    }
+
     private TopicState GetOrAddTopic(string topic)
     {
         if (!_topics.TryGetValue(topic, out TopicState? state))
@@ -219,11 +258,18 @@ public sealed partial class JanusClient
     {
         while (true)
         {
-            var answer = new TaskCompletionSource<SubscribeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // The topic rides along as the answer's state: a topic error is matched to its subscribe by it.
+            var answer = new TaskCompletionSource<SubscribeAnswer>(state.Topic, TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
                 await WriteFrameAsync(new TopicFrame(subscribe: true, state.Topic), answer, WriteKind.Command, cancellationToken).ConfigureAwait(false);
                 SubscribeAnswer answered = await answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (answered.Refusal is { } refusal)
+                {
+                    EndTopic(state, refusal);
+                    throw refusal;
+                }
+
                 lock (_topicsLock)
                 {
                     state.Apply(answered.Position, answered.Recovered);

@@ -50,6 +50,28 @@ public sealed class JanusClientOptions
     /// </summary>
     public bool Sessions { get; set; } = true;
 
+    /// <summary>
+    /// A subscribe token (a JWT) for protected topics (docs/security.md#authorization), sent in <c>hello</c> (or in
+    /// <c>auth</c> on a connection without sessions or before a resume) on every connection, never in a URL. A
+    /// secret: never logged. Defaults to none. <see cref="TokenProvider"/>, when set, is used instead.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>
+    /// Gets a fresh subscribe token: called on every connect and reconnect, and <see cref="TokenRefreshBefore"/>
+    /// before the current token expires (the server says when in its answer), whose result is sent in <c>auth</c> so
+    /// protected subscriptions go on without a break. If it throws, the client tries again at the next refresh or
+    /// connect; the token then expires and protected subscriptions end with <see cref="JanusAuthorizationException"/>.
+    /// Defaults to none.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? TokenProvider { get; set; }
+
+    /// <summary>
+    /// How long before the token's expiry <see cref="TokenProvider"/> is asked for a fresh one (at most half the
+    /// token's remaining life). Defaults to 30 s.
+    /// </summary>
+    public TimeSpan TokenRefreshBefore { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How the client reconnects after a drop. Defaults to on, 100 ms doubling to 5 s, ±20 % jitter, no limit.</summary>
     public JanusReconnectOptions Reconnect { get; set; } = new();
 
@@ -149,6 +171,7 @@ public sealed class JanusClientOptions
         }
 
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentOutOfRangeException.ThrowIfLessThan(TokenRefreshBefore, TimeSpan.Zero, nameof(TokenRefreshBefore));
         ArgumentNullException.ThrowIfNull(Reconnect, nameof(Reconnect));
         Reconnect.Validate();
         if (MessageBufferFullMode == BoundedChannelFullMode.Wait)
@@ -188,6 +211,10 @@ public sealed class JanusClientOptions
     {
         var copy = (JanusClientOptions)MemberwiseClone();
         copy.Sessions = false;
+
+        // A publish needs no subscribe token.
+        copy.Token = null;
+        copy.TokenProvider = null;
         copy.Reconnect = new JanusReconnectOptions { Enabled = false };
         return copy;
     }

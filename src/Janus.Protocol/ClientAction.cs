@@ -23,4 +23,7 @@ public enum ClientAction
 
     /// <summary><c>{"action":"bye"}</c>: end the session now (nothing is kept for a resume) and close.</summary>
     Bye,
+
+    /// <summary><c>{"action":"auth","token":"jwt"}</c>: presents a (fresh) token for protected topics (docs/sessions.md).</summary>
+    Auth,
 }

@@ -49,6 +49,11 @@ public readonly ref struct ClientCommand
     /// <summary>A subscribe's <c>since</c> position (an object), if any; see <see cref="StreamPosition.TryParse"/>.</summary>
     public JsonValueRange Since { get; }
 
+    /// <summary>
+    /// The <c>token</c> of a <c>hello</c> or <c>auth</c> (a JSON string holding a JWT), if any. Never logged.
+    /// </summary>
+    public JsonValueRange Token { get; init; }
+
     /// <summary>A resume's <c>positions</c> (an object of positions by topic), if any.</summary>
     public JsonValueRange Positions { get; }
 }

@@ -36,8 +36,8 @@ public static class ClientCommandParser
         var reader = new Utf8JsonReader(json, ReaderOptions);
         ClientAction? action = requireAction ? null : ClientAction.Publish;
         bool unknownAction = false;
-        JsonValueRange topic = default, eventValue = default, messageId = default, data = default, since = default, positions = default;
-        JsonTokenType dataType = JsonTokenType.None;
+        JsonValueRange topic = default, eventValue = default, messageId = default, data = default, since = default, positions = default, token = default;
+        JsonTokenType dataType = JsonTokenType.None, tokenType = JsonTokenType.None;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -92,6 +92,10 @@ public static class ClientCommandParser
                     {
                         action = ClientAction.Bye;
                     }
+                    else if (reader.ValueTextEquals("auth"u8))
+                    {
+                        action = ClientAction.Auth;
+                    }
                     else
                     {
                         unknownAction = true;
@@ -125,6 +129,10 @@ public static class ClientCommandParser
                 {
                     positions = ReadValue(ref reader, out _);
                 }
+                else if (requireAction && reader.ValueTextEquals("token"u8))
+                {
+                    token = ReadValue(ref reader, out tokenType);
+                }
                 else
                 {
                     reader.Read();
@@ -157,6 +165,15 @@ public static class ClientCommandParser
         switch (action.Value)
         {
             case ClientAction.Hello:
+            case ClientAction.Auth:
+                // The token is a JSON string (a JWT has nothing to escape); auth needs one, hello may carry one.
+                if ((token.IsPresent && tokenType != JsonTokenType.String) || (action == ClientAction.Auth && !token.IsPresent))
+                {
+                    return ProtocolError.InvalidToken;
+                }
+
+                command = new ClientCommand(action.Value, default, default, default, default, data) { Token = token };
+                return ProtocolError.None;
             case ClientAction.Bye:
                 command = new ClientCommand(action.Value, default, default, default, default, data);
                 return ProtocolError.None;

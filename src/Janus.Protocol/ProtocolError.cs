@@ -82,4 +82,19 @@ public enum ProtocolError
 
     /// <summary>The connection published faster than allowed (<c>PublishesPerSecondPerConnection</c>).</summary>
     PublishRateLimited,
+
+    /// <summary>
+    /// A subscribe to a protected topic without a token that allows it. Sent as a topic error (with <c>topic</c>); the
+    /// connection stays open.
+    /// </summary>
+    Unauthorized,
+
+    /// <summary>A <c>hello</c> or <c>auth</c> token that does not validate; the connection is closed.</summary>
+    InvalidToken,
+
+    /// <summary>
+    /// The connection's token expired: each protected subscription ends with this topic error (the connection and its
+    /// public subscriptions stay).
+    /// </summary>
+    TokenExpired,
 }

@@ -30,6 +30,9 @@ public static class ProtocolErrors
         "too_many_topics",
         "frame_timeout",
         "publish_rate_limited",
+        "unauthorized",
+        "invalid_token",
+        "token_expired",
     ];
 
     private static readonly string[] Reasons =
@@ -37,7 +40,7 @@ public static class ProtocolErrors
         "no error",
         "the frame is not valid JSON",
         "a JSON frame must be an object with a string \"action\"",
-        "the action is not one of subscribe, unsubscribe, publish, hello, resume, bye",
+        "the action is not one of subscribe, unsubscribe, publish, hello, auth, resume, bye",
         "the topic must be a non-empty string within the length limit, without control characters",
         "a publish needs a string \"topic\" and a JSON body that is one object",
         "the frame is neither a known keyword nor a JSON object",
@@ -59,6 +62,9 @@ public static class ProtocolErrors
         "the server holds as many topics as it allows; no new topic can be created",
         "a frame was started and not finished within the frame timeout",
         "this connection published faster than allowed",
+        "the topic is protected: the connection's token does not allow it (or there is none)",
+        "the token is not a valid signed JWT for this server (signature, issuer, audience, expiry, subject or topics claim)",
+        "the connection's token expired: protected subscriptions end unless a fresh token is sent",
     ];
 
     // Where the general reason above would leave a client guessing what was wrong with which bytes: the words of its
@@ -104,6 +110,26 @@ public static class ProtocolErrors
 
     private static byte[] Encode(ProtocolError error, string reason) =>
         System.Text.Encoding.UTF8.GetBytes("{\"error\":\"" + Code(error) + "\",\"reason\":\"" + reason.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"}");
+
+    /// <summary>
+    /// A topic error, <c>{"error":"code","reason":"text","topic":T}</c>: unlike the other error frames it concerns one
+    /// topic only and the connection stays open (a refused or ended protected subscription). Not the hot path.
+    /// </summary>
+    public static byte[] EncodeTopicJson(ProtocolError error, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(128 + (topic.Length * 2));
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer, new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error"u8, Code(error));
+            writer.WriteString("reason"u8, Reason(error));
+            writer.WriteString("topic"u8, topic);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>Finds the error whose wire code is <paramref name="code"/>.</summary>
     public static bool TryParseCode(string code, out ProtocolError error)

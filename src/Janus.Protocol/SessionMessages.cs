@@ -17,7 +17,13 @@ public static class SessionMessages
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     /// <summary><c>{"hello":{"version":1,"resume":true,"history":true,"grace_ms":G}}</c>.</summary>
-    public static byte[] EncodeHello(long graceMilliseconds, bool history)
+    public static byte[] EncodeHello(long graceMilliseconds, bool history) => EncodeHello(graceMilliseconds, history, null, 0);
+
+    /// <summary>
+    /// The answer to a <c>hello</c> that carried a token: <c>{"hello":{…,"auth":{"sub":S,"exp":E}}}</c>, the token's
+    /// subject and expiry (Unix seconds). Without a subject, the plain answer.
+    /// </summary>
+    public static byte[] EncodeHello(long graceMilliseconds, bool history, string? subject, long expires)
     {
         var buffer = new ArrayBufferWriter<byte>(96);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -28,11 +34,39 @@ public static class SessionMessages
             writer.WriteBoolean("resume"u8, true);
             writer.WriteBoolean("history"u8, history);
             writer.WriteNumber("grace_ms"u8, graceMilliseconds);
+            if (subject is not null)
+            {
+                WriteAuth(writer, subject, expires);
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The answer to an accepted <c>auth</c>: <c>{"auth":{"sub":S,"exp":E}}</c> (expiry in Unix seconds).</summary>
+    public static byte[] EncodeAuth(string subject, long expires)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        var buffer = new ArrayBufferWriter<byte>(48 + (subject.Length * 2));
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            WriteAuth(writer, subject, expires);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteAuth(Utf8JsonWriter writer, string subject, long expires)
+    {
+        writer.WriteStartObject("auth"u8);
+        writer.WriteString("sub"u8, subject);
+        writer.WriteNumber("exp"u8, expires);
+        writer.WriteEndObject();
     }
 
     /// <summary>

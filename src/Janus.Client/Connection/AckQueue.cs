@@ -55,6 +55,28 @@ internal sealed class AckQueue
         return true;
     }
 
+    /// <summary>
+    /// A topic error arrived: it answers the oldest subscribe if that one is for <paramref name="topic"/> (the server
+    /// answers a refused subscribe with it instead of <c>ACK</c>); otherwise it ended a live subscription. Each
+    /// subscribe's answer source carries its topic as its state.
+    /// </summary>
+    public bool TryCompleteNextFor(string topic, SubscribeAnswer answer)
+    {
+        TaskCompletionSource<SubscribeAnswer>? pending;
+        lock (_lock)
+        {
+            if (!_pending.TryPeek(out pending) || !string.Equals(pending.Task.AsyncState as string, topic, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            _pending.Dequeue();
+        }
+
+        pending.TrySetResult(answer);
+        return true;
+    }
+
     /// <summary>The connection is gone: fails every waiting subscribe and refuses new ones.</summary>
     public void Fail(Exception error)
     {

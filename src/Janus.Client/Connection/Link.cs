@@ -48,6 +48,12 @@ internal sealed class Link
 
     public Task ReceiveLoop { get; set; } = Task.CompletedTask;
 
+    /// <summary>The answer to the last <c>auth</c> on this connection: the token's expiry (Unix seconds).</summary>
+    public TaskCompletionSource<long>? AuthAnswer { get; set; }
+
+    /// <summary>When the token this connection presented expires (Unix seconds); 0 when none was presented.</summary>
+    public long TokenExpires { get; set; }
+
     public string Token { get; set; } = string.Empty;
 
     public DateTimeOffset GreetingTime { get; set; }

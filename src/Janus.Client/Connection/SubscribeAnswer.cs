@@ -9,4 +9,7 @@ internal readonly record struct SubscribeAnswer(StreamPosition? Position, bool? 
 {
     /// <summary>A bare <c>ACK</c>.</summary>
     public static SubscribeAnswer Ack => default;
+
+    /// <summary>The subscribe was refused for a protected topic (<c>unauthorized</c> or <c>token_expired</c>).</summary>
+    public JanusAuthorizationException? Refusal { get; init; }
 }

@@ -40,4 +40,10 @@ internal static partial class ClientLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Dropped a duplicate delivery on {Topic} at offset {Offset}")]
     public static partial void DuplicateDropped(ILogger logger, string topic, long offset);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "The Janus server ended the subscription to {Topic} ({Code}); a token that allows it is needed to subscribe again")]
+    public static partial void TopicEnded(ILogger logger, string topic, string code);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Getting a fresh subscribe token failed; protected subscriptions end when the current one expires")]
+    public static partial void TokenRefreshFailed(ILogger logger, Exception exception);
 }

@@ -106,6 +106,21 @@ public sealed class CommandWriter : IDisposable
         WriteDelimiter();
     }
 
+    /// <summary>
+    /// <c>{"action":"hello","token":T}</c> or <c>{"action":"auth","token":T}</c> and its NUL: a subscribe token for
+    /// protected topics (docs/sessions.md).
+    /// </summary>
+    public void WriteTokenAction(bool hello, string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        _json.WriteStartObject();
+        _json.WriteString("action"u8, hello ? "hello"u8 : "auth"u8);
+        _json.WriteString("token"u8, token);
+        _json.WriteEndObject();
+        _json.Flush();
+        WriteDelimiter();
+    }
+
     /// <summary><c>{"action":"resume","data":token,"positions":{topic:{"offset":N,"epoch":"E"},…}}</c> and its NUL.</summary>
     public void WriteResume(string token, IEnumerable<KeyValuePair<string, StreamPosition>> positions)
     {

@@ -32,12 +32,14 @@ internal sealed class PublishEndpoint
     private readonly ApiKeys _keys;
     private readonly OriginPolicy _origins;
     private readonly HttpRefusals _refusals;
+    private readonly JanusMetrics _metrics;
     private readonly ILogger _logger;
     private readonly int _maxBodyBytes;
     private readonly PublishRequestParser _parser;
 
-    public PublishEndpoint(Publisher publisher, TrustedNetworks trusted, ApiKeys keys, OriginPolicy origins, HttpRefusals refusals, IOptions<JanusOptions> options, ILoggerFactory loggerFactory)
+    public PublishEndpoint(Publisher publisher, TrustedNetworks trusted, ApiKeys keys, OriginPolicy origins, HttpRefusals refusals, JanusMetrics metrics, IOptions<JanusOptions> options, ILoggerFactory loggerFactory)
     {
+        _metrics = metrics;
         JanusOptions janus = options.Value;
         _publisher = publisher;
         _trusted = trusted;
@@ -51,7 +53,7 @@ internal sealed class PublishEndpoint
 
     public async Task HandleAsync(HttpContext context)
     {
-        ApiFailure? failure = Authorize(context) ?? CheckContentType(context.Request);
+        ApiFailure? failure = Authorize(context, out PublishScope? scope) ?? CheckContentType(context.Request);
         if (failure is not null)
         {
             await RefuseAsync(context, failure);
@@ -87,7 +89,7 @@ internal sealed class PublishEndpoint
         try
         {
             // The document reads the pipe's memory in place, so the body is released only once everything is done.
-            await (body.Buffer.Length > _maxBodyBytes ? RefuseAsync(context, tooLarge) : PublishAsync(context, body.Buffer));
+            await (body.Buffer.Length > _maxBodyBytes ? RefuseAsync(context, tooLarge) : PublishAsync(context, body.Buffer, scope));
         }
         finally
         {
@@ -110,7 +112,7 @@ internal sealed class PublishEndpoint
         }
     }
 
-    private async Task PublishAsync(HttpContext context, ReadOnlySequence<byte> body)
+    private async Task PublishAsync(HttpContext context, ReadOnlySequence<byte> body, PublishScope? scope)
     {
         JsonDocument document;
         try
@@ -127,6 +129,7 @@ internal sealed class PublishEndpoint
         {
             var items = new List<PublishItem>();
             ApiFailure? failure = _parser.Parse(document.RootElement, items);
+            failure ??= CheckScope(items, scope);
             if (failure is not null)
             {
                 await RefuseAsync(context, failure);
@@ -160,8 +163,29 @@ internal sealed class PublishEndpoint
         return new PublishResult(item.Topic, counts.Subscribers, counts.Delivered, [timestamp.MegaSeconds, timestamp.Seconds, timestamp.Microseconds]);
     }
 
-    private ApiFailure? Authorize(HttpContext context)
+    /// <summary>A scoped key's request is published whole or not at all: one topic outside the scope refuses it.</summary>
+    private ApiFailure? CheckScope(List<PublishItem> items, PublishScope? scope)
     {
+        if (scope is null)
+        {
+            return null;
+        }
+
+        foreach (PublishItem item in items)
+        {
+            if (!scope.Allows(item.Topic))
+            {
+                _metrics.AuthRefused(AuthRefusal.PublishScope);
+                return new ApiFailure(StatusCodes.Status403Forbidden, "publish_forbidden", "the API key may not publish to this topic (Janus:Security:PublishKeys)");
+            }
+        }
+
+        return null;
+    }
+
+    private ApiFailure? Authorize(HttpContext context, out PublishScope? scope)
+    {
+        scope = null;
         // A browser page (it sends Origin on every POST): one from outside Janus:Security:AllowedOrigins is refused
         // outright; one Janus cannot vouch for (another site, or a host name a DNS rebinding could have made) does
         // not publish on the trust of the machine it runs on.
@@ -179,7 +203,7 @@ internal sealed class PublishEndpoint
                 return new ApiFailure(StatusCodes.Status401Unauthorized, "missing_api_key", "the Authorization header must be 'Bearer <key>'");
             }
 
-            return _keys.IsValid(key) ? null : new ApiFailure(StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
+            return _keys.TryMatch(key, out scope) ? null : new ApiFailure(StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
         }
 
         if (origin != OriginVerdict.Foreign && context.Connection.RemoteIpAddress is IPAddress address && _trusted.IsTrusted(address))

@@ -161,15 +161,18 @@ public static class JanusHostingExtensions
             sp.GetRequiredService<TopicRegistry>(),
             sp.GetRequiredService<JanusClock>(),
             sp.GetRequiredService<JanusMetrics>(),
-            sp.GetRequiredService<IOptions<JanusOptions>>().Value.Sessions.Grace));
+            sp.GetRequiredService<IOptions<JanusOptions>>().Value.Sessions.Grace,
+            sp.GetRequiredService<SubscribeAuthorizer>()));
         services.TryAddSingleton(sp =>
         {
             LimitsOptions limits = sp.GetRequiredService<IOptions<JanusOptions>>().Value.Limits;
-            return new SessionCommands(sp.GetRequiredService<SessionRegistry>(), sp.GetRequiredService<Publisher>(), sp.GetRequiredService<JanusMetrics>(), limits.MaxSubscriptionsPerConnection, limits.MaxTopicLength, sp.GetService<ISharedHistory>());
+            return new SessionCommands(sp.GetRequiredService<SessionRegistry>(), sp.GetRequiredService<Publisher>(), sp.GetRequiredService<JanusMetrics>(), limits.MaxSubscriptionsPerConnection, limits.MaxTopicLength, sp.GetService<ISharedHistory>(), sp.GetRequiredService<TokenValidator>());
         });
         services.TryAddSingleton<ConnectionRegistry>();
         services.TryAddSingleton<TrustedNetworks>();
         services.TryAddSingleton<ConnectionLimiter>();
+        services.TryAddSingleton<SubscribeAuthorizer>();
+        services.TryAddSingleton<TokenValidator>();
         services.TryAddSingleton(sp => new SendScheduler(sp.GetRequiredService<IOptions<JanusOptions>>().Value.Tcp.SendThreads));
         services.TryAddSingleton<ConnectionServices>();
         services.TryAddSingleton<JanusEndpoints>();

@@ -9,7 +9,7 @@ namespace Janus.Server.Metrics;
 /// subscriber); the <see cref="Meter"/> named <c>Janus</c> reads them through observable instruments, so exporting
 /// costs nothing until something listens. The API's stats read the same fields.
 /// </summary>
-public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
+public sealed partial class JanusMetrics : IOutboundMessageObserver, IDisposable
 {
     /// <summary>The meter name to subscribe to (OpenTelemetry, dotnet-counters).</summary>
     public const string MeterName = "Janus";
@@ -67,6 +67,7 @@ public sealed class JanusMetrics : IOutboundMessageObserver, IDisposable
         Meter.CreateObservableUpDownCounter("janus.sessions.parked", () => Volatile.Read(ref _sessionsParked), "{session}", "Opted-in sessions whose connection dropped, waiting for a resume.");
         Meter.CreateObservableCounter("janus.sessions.expired", () => Volatile.Read(ref _sessionsExpired), "{session}", "Parked sessions freed at the end of their grace period without a resume.");
         Meter.CreateObservableCounter("janus.sessions.resumes", ObserveResumes, "{resume}", "Resume requests, by result (recovered, unrecovered, expired, overflowed).");
+        Meter.CreateObservableCounter("janus.auth.refusals", ObserveAuthRefusals, "{refusal}", "Authorization refusals, by reason (unauthorized, invalid_token, token_expired, publish_scope).");
         _enqueueLatency = Meter.CreateHistogram("janus.fanout.enqueue.duration", "ms", "From the publish timestamp to the message queued for its last subscriber.", advice: LatencyAdvice);
         _writeLatency = Meter.CreateHistogram("janus.fanout.write.duration", "ms", "From the publish timestamp to the message written for its last subscriber.", advice: LatencyAdvice);
     }

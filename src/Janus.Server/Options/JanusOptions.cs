@@ -37,6 +37,9 @@ public sealed class JanusOptions
     /// <summary>Who may publish.</summary>
     public SecurityOptions Security { get; set; } = new();
 
+    /// <summary>Who may subscribe to protected topics (signed tokens).</summary>
+    public AuthOptions Auth { get; set; } = new();
+
     /// <summary>The HTTP API.</summary>
     public ApiOptions Api { get; set; } = new();
 

@@ -74,6 +74,18 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
             Check(failures, key.Length >= 16, "Janus:Security:ApiKeys has a key shorter than 16 characters.");
         }
 
+        for (int i = 0; i < options.Security.PublishKeys.Count; i++)
+        {
+            PublishKeyOptions key = options.Security.PublishKeys[i];
+            Check(failures, key.Key.Length >= 16, $"Janus:Security:PublishKeys:{i}:Key must be at least 16 characters.");
+            Check(failures, key.Topics.Length > 0, $"Janus:Security:PublishKeys:{i}:Topics must name at least one topic or pattern.");
+            for (int j = 0; j < key.Topics.Length; j++)
+            {
+                Check(failures, Janus.Server.Security.TopicPattern.TryParse(key.Topics[j], allowSubject: false, out _, out string? error), $"Janus:Security:PublishKeys:{i}:Topics:{j} ('{key.Topics[j]}'): {error}.");
+            }
+        }
+
+        ValidateAuth(failures, options.Auth);
         CheckEdge(failures, options.Security);
         Check(
             failures,
@@ -173,6 +185,47 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
 
         Check(failures, File.Exists(tls.CertificatePath), $"Janus:Tls:CertificatePath: no file at '{tls.CertificatePath}'.");
         Check(failures, tls.KeyPath.Length == 0 || File.Exists(tls.KeyPath), $"Janus:Tls:KeyPath: no file at '{tls.KeyPath}'.");
+    }
+
+    private static void ValidateAuth(List<string> failures, AuthOptions auth)
+    {
+        for (int i = 0; i < auth.Protected.Length; i++)
+        {
+            Check(failures, Janus.Server.Security.TopicPattern.TryParse(auth.Protected[i], allowSubject: true, out _, out string? error), $"Janus:Auth:Protected:{i} ('{auth.Protected[i]}'): {error}.");
+        }
+
+        Check(failures, auth.Protected.Length == 0 || auth.SigningKeys.Count > 0, "Janus:Auth:Protected is set but Janus:Auth:SigningKeys is empty: no token could ever be accepted.");
+        Check(failures, auth.ClockSkew >= TimeSpan.Zero && auth.ClockSkew <= TimeSpan.FromMinutes(10), $"Janus:Auth:ClockSkew must be between 0 and 10 minutes (got {auth.ClockSkew}).");
+        Check(failures, !string.IsNullOrWhiteSpace(auth.TopicsClaim), "Janus:Auth:TopicsClaim must not be empty.");
+        Check(failures, auth.MaxTokenLength is >= 256 and <= 65536, $"Janus:Auth:MaxTokenLength must be between 256 and 65536 (got {auth.MaxTokenLength}).");
+        for (int i = 0; i < auth.SigningKeys.Count; i++)
+        {
+            SigningKeyOptions key = auth.SigningKeys[i];
+            bool secret = !string.IsNullOrEmpty(key.Secret);
+            bool file = !string.IsNullOrEmpty(key.PublicKeyFile);
+            if (secret == file)
+            {
+                failures.Add($"Janus:Auth:SigningKeys:{i} needs exactly one of Secret (HS256, base64) or PublicKeyFile (RS256, PEM).");
+                continue;
+            }
+
+            if (secret)
+            {
+                // The secret itself never appears in a message.
+                Span<byte> decoded = new byte[key.Secret!.Length];
+                Check(failures, Convert.TryFromBase64String(key.Secret, decoded, out int length) && length >= 32, $"Janus:Auth:SigningKeys:{i}:Secret must be base64 of at least 32 bytes (256 bits).");
+                continue;
+            }
+
+            try
+            {
+                _ = Janus.Server.Security.TokenValidator.CreateKey(key);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                failures.Add($"Janus:Auth:SigningKeys:{i}:PublicKeyFile '{key.PublicKeyFile}' is not a readable RSA public key in PEM form: {ex.Message}");
+            }
+        }
     }
 
     private static void CheckEndpoint(List<string> failures, string section, string address, int port)

@@ -63,4 +63,10 @@ public sealed class SecurityOptions
 
     /// <summary>Keys that may read (see <see cref="ReadAccess"/>) but not publish. Defaults to none.</summary>
     public string[] ReadKeys { get; set; } = [];
+
+    /// <summary>
+    /// API keys limited to topic patterns (<c>Janus:Security:PublishKeys:0:Key</c>, <c>…:Topics:0=news:*</c>): a publish
+    /// outside the key's topics is refused (HTTP 403, or <c>publish_forbidden</c> on a WebSocket). Defaults to none.
+    /// </summary>
+    public List<PublishKeyOptions> PublishKeys { get; set; } = [];
 }

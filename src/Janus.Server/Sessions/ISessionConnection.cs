@@ -1,6 +1,7 @@
 using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Metrics;
+using Janus.Server.Security;
 
 namespace Janus.Server.Sessions;
 
@@ -24,6 +25,9 @@ public interface ISessionConnection
     /// connection with <see cref="ProtocolError.PublishRateLimited"/>).
     /// </summary>
     bool TryTakePublishPermit();
+
+    /// <summary>The topics the connection may publish to when its key is scoped; null for any topic (docs/security.md#authorization).</summary>
+    PublishScope? PublishScope => null;
 
     /// <summary>Queues a per-connection message (an answer); false if the queue no longer takes messages.</summary>
     bool Send(OutboundMessage message);

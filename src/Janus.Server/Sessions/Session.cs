@@ -1,5 +1,6 @@
 using Janus.Protocol;
 using Janus.Server.Fanout;
+using Janus.Server.Security;
 
 namespace Janus.Server.Sessions;
 
@@ -20,6 +21,7 @@ public sealed class Session
     private readonly Lock _lock = new();
     private readonly TopicRegistry _topics;
     private readonly int _maxSubscriptions;
+    private readonly SubscribeAuthorizer _authorizer;
     private Subscription[] _small = [];
     private int _smallCount;
     private Dictionary<string, Subscription>? _large;
@@ -29,9 +31,12 @@ public sealed class Session
     private string _token;
     private Task _sharedTail = Task.CompletedTask;
     private int _sharedPending;
+    private SubscribeGrant? _grant;
+    private bool _grantExpired;
 
-    internal Session(long id, string token, OutboundQueue queue, TopicRegistry topics, int maxSubscriptions)
+    internal Session(long id, string token, OutboundQueue queue, TopicRegistry topics, int maxSubscriptions, SubscribeAuthorizer? authorizer = null)
     {
+        _authorizer = authorizer ?? SubscribeAuthorizer.None;
         Id = id;
         _token = token;
         Queue = queue;
@@ -80,6 +85,100 @@ public sealed class Session
             {
                 return _large?.Count ?? _smallCount;
             }
+        }
+    }
+
+    /// <summary>What the session's token allows (docs/security.md#authorization); null without one, or once it expired.</summary>
+    internal SubscribeGrant? Grant
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _grant;
+            }
+        }
+    }
+
+    /// <summary>Whether the session has ended (or was taken over by a resume).</summary>
+    internal bool HasEnded
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state is SessionState.Ended or SessionState.TakenOver;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes a fresh grant (a validated token); the protected subscriptions it no longer allows end and are listed in
+    /// <paramref name="revoked"/>.
+    /// </summary>
+    internal void SetGrant(SubscribeGrant grant, List<TopicRevocation> revoked)
+    {
+        lock (_lock)
+        {
+            _grant = grant;
+            _grantExpired = false;
+            RevokeUnauthorized(revoked);
+        }
+    }
+
+    /// <summary>
+    /// The expiry sweep's visit: if the grant has ended at <paramref name="now"/>, it goes and every protected
+    /// subscription ends (listed in <paramref name="revoked"/>, as <c>token_expired</c>). False if it has not ended.
+    /// </summary>
+    internal bool ExpireGrant(DateTimeOffset now, List<TopicRevocation> revoked)
+    {
+        lock (_lock)
+        {
+            if (_grant is null || !_grant.IsExpired(now))
+            {
+                return false;
+            }
+
+            _grant = null;
+            _grantExpired = true;
+            RevokeUnauthorized(revoked);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A resume: this session takes the old session's <paramref name="grant"/> (with its expiry) unless it presented one of its
+    /// own, then ends the moved subscriptions that its grant does not allow (listed in <paramref name="revoked"/>).
+    /// </summary>
+    internal void InheritGrantAndRecheck(SubscribeGrant? grant, bool expired, List<TopicRevocation> revoked)
+    {
+        lock (_lock)
+        {
+            if (_grant is null && !_grantExpired)
+            {
+                _grant = grant;
+                _grantExpired = expired;
+            }
+
+            RevokeUnauthorized(revoked);
+        }
+    }
+
+    /// <summary>The grant and whether it expired, read together (for a resume).</summary>
+    internal (SubscribeGrant? Grant, bool Expired) GrantState()
+    {
+        lock (_lock)
+        {
+            return (_grant, _grantExpired);
+        }
+    }
+
+    /// <summary>Queues a topic error frame per revoked subscription (<c>{"error":…,"topic":T}</c>); the connection stays.</summary>
+    internal void SendRevocations(List<TopicRevocation> revoked)
+    {
+        foreach (TopicRevocation revocation in revoked)
+        {
+            Queue.TryEnqueue(OutboundMessage.FromPayload(ProtocolErrors.EncodeTopicJson(revocation.Error, revocation.Topic)));
         }
     }
 
@@ -225,32 +324,60 @@ public sealed class Session
                 return false;
             }
 
-            if (_large is not null)
-            {
-                var lookup = _large.GetAlternateLookup<ReadOnlySpan<char>>();
-                if (lookup.Remove(topic, out _, out Subscription? found))
-                {
-                    removed = found;
-                }
-            }
-            else
-            {
-                int index = IndexOf(topic);
-                if (index >= 0)
-                {
-                    removed = _small[index];
-                    _small[index] = _small[--_smallCount];
-                    _small[_smallCount] = null!;
-                }
-            }
-
-            if (removed is not null)
-            {
-                _topics.Unsubscribe(removed);
-            }
+            removed = RemoveLocked(topic);
         }
 
         return removed is not null;
+    }
+
+    private Subscription? RemoveLocked(ReadOnlySpan<char> topic)
+    {
+        Subscription? removed = null;
+        if (_large is not null)
+        {
+            var lookup = _large.GetAlternateLookup<ReadOnlySpan<char>>();
+            if (lookup.Remove(topic, out _, out Subscription? found))
+            {
+                removed = found;
+            }
+        }
+        else
+        {
+            int index = IndexOf(topic);
+            if (index >= 0)
+            {
+                removed = _small[index];
+                _small[index] = _small[--_smallCount];
+                _small[_smallCount] = null!;
+            }
+        }
+
+        if (removed is not null)
+        {
+            _topics.Unsubscribe(removed);
+        }
+
+        return removed;
+    }
+
+    // Under the session lock: every subscription the grant no longer allows goes. Visits only protected topics' checks
+    // (public ones answer Allowed at once), and nothing at all when no topic is protected.
+    private void RevokeUnauthorized(List<TopicRevocation> revoked)
+    {
+        if (!_authorizer.Enabled || _state is SessionState.Ended or SessionState.TakenOver)
+        {
+            return;
+        }
+
+        foreach (Subscription subscription in Snapshot())
+        {
+            string name = subscription.Topic.Name;
+            AuthorizationResult result = _authorizer.Check(name, _grant, _grantExpired);
+            if (result != AuthorizationResult.Allowed && RemoveLocked(name) is not null)
+            {
+                revoked.Add(new TopicRevocation(name, result == AuthorizationResult.TokenExpired ? ProtocolError.TokenExpired : ProtocolError.Unauthorized));
+            }
+        }
     }
 
     /// <summary>Ends the session: every subscription goes (and topics left empty go with them). Returns how many.</summary>
@@ -435,6 +562,15 @@ public sealed class Session
         if (_state != SessionState.Active)
         {
             return SubscribeResult.Closed;
+        }
+
+        // Under the session lock, so the expiry sweep (which takes it too) cannot end the grant between check and add.
+        switch (_authorizer.Check(topic, _grant, _grantExpired))
+        {
+            case AuthorizationResult.Unauthorized:
+                return SubscribeResult.Unauthorized;
+            case AuthorizationResult.TokenExpired:
+                return SubscribeResult.TokenExpired;
         }
 
         if (Find(topic, out _))

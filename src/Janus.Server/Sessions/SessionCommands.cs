@@ -2,11 +2,12 @@ using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Metrics;
 using Janus.Server.Publishing;
+using Janus.Server.Security;
 
 namespace Janus.Server.Sessions;
 
 /// <summary>
-/// The one command layer: executes a parsed client command (subscribe, unsubscribe, publish, hello, resume, bye) for
+/// The one command layer: executes a parsed client command (subscribe, unsubscribe, publish, hello, auth, resume, bye) for
 /// the session of a connection, whatever transport carried it. A transport keeps its framing and its acknowledgement
 /// policy (<see cref="CommandOutcome"/>); everything a command does to a session happens here.
 /// </summary>
@@ -30,6 +31,8 @@ public sealed class SessionCommands
     private readonly int _maxTopicLength;
     private readonly OutboundMessage _hello;
     private readonly ISharedHistory? _shared;
+    private readonly TokenValidator? _tokens;
+    private readonly long _graceMilliseconds;
 
     /// <summary>Creates the command layer over the sessions and the one door for publishing.</summary>
     public SessionCommands(SessionRegistry sessions, Publisher publisher, JanusMetrics metrics, int maxSubscriptions, int maxTopicLength)
@@ -42,6 +45,15 @@ public sealed class SessionCommands
     /// and opted-in subscribes read them from there.
     /// </summary>
     public SessionCommands(SessionRegistry sessions, Publisher publisher, JanusMetrics metrics, int maxSubscriptions, int maxTopicLength, ISharedHistory? shared)
+        : this(sessions, publisher, metrics, maxSubscriptions, maxTopicLength, shared, tokens: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates the command layer; <paramref name="tokens"/> validates the tokens of <c>hello</c> and <c>auth</c> for
+    /// protected topics (without it every token is refused).
+    /// </summary>
+    public SessionCommands(SessionRegistry sessions, Publisher publisher, JanusMetrics metrics, int maxSubscriptions, int maxTopicLength, ISharedHistory? shared, TokenValidator? tokens)
     {
         ArgumentNullException.ThrowIfNull(sessions);
         _sessions = sessions;
@@ -50,7 +62,9 @@ public sealed class SessionCommands
         _maxSubscriptions = maxSubscriptions;
         _maxTopicLength = maxTopicLength;
         _shared = shared;
-        _hello = OutboundMessage.FromPayload(SessionMessages.EncodeHello((long)sessions.Grace.TotalMilliseconds, publisher.Engine.Topics.History.Any));
+        _tokens = tokens;
+        _graceMilliseconds = (long)sessions.Grace.TotalMilliseconds;
+        _hello = OutboundMessage.FromPayload(SessionMessages.EncodeHello(_graceMilliseconds, publisher.Engine.Topics.History.Any));
     }
 
     /// <summary>Executes one parsed command from <paramref name="frame"/> for <paramref name="connection"/>'s session.</summary>
@@ -75,6 +89,14 @@ public sealed class SessionCommands
                     return CommandOutcome.Stop;
                 }
 
+                if (connection.PublishScope is { } scope && !scope.Allows(command.Topic))
+                {
+                    // A scoped key publishing outside its topics: refused like any forbidden publish.
+                    _metrics.AuthRefused(AuthRefusal.PublishScope);
+                    connection.Fail(ProtocolError.PublishForbidden);
+                    return CommandOutcome.Stop;
+                }
+
                 if (!connection.TryTakePublishPermit())
                 {
                     connection.Fail(ProtocolError.PublishRateLimited);
@@ -84,9 +106,16 @@ public sealed class SessionCommands
                 _publisher.Publish(frame, command, connection.Kind);
                 return CommandOutcome.Done;
             case ClientAction.Hello:
+                if (command.Token.IsPresent)
+                {
+                    return Authenticate(connection, frame, command, hello: true);
+                }
+
                 connection.Session.OptIn();
                 connection.Send(_hello);
                 return CommandOutcome.Answered;
+            case ClientAction.Auth:
+                return Authenticate(connection, frame, command, hello: false);
             case ClientAction.Resume:
                 return Resume(connection, frame, command);
             default:
@@ -137,11 +166,76 @@ public sealed class SessionCommands
             case SubscribeResult.TopicLimitReached:
                 connection.Fail(ProtocolError.TooManyTopics);
                 return CommandOutcome.Stop;
+            case SubscribeResult.Unauthorized:
+            case SubscribeResult.TokenExpired:
+                // A topic error, in place of the ACK or the subscribed answer: the connection and its other topics stay.
+                bool expired = result == SubscribeResult.TokenExpired;
+                _metrics.AuthRefused(expired ? AuthRefusal.TokenExpired : AuthRefusal.Unauthorized);
+                connection.Send(OutboundMessage.FromPayload(ProtocolErrors.EncodeTopicJson(expired ? ProtocolError.TokenExpired : ProtocolError.Unauthorized, command.Topic.ToString())));
+                return CommandOutcome.Answered;
             default:
                 return CommandOutcome.Stop;
         }
 
         return session.IsPositioned ? CommandOutcome.Answered : CommandOutcome.Done;
+    }
+
+    /// <summary>
+    /// <c>hello</c> with a token, or <c>auth</c>: validates the token and gives the session its grant (replacing any
+    /// earlier one, and ending protected subscriptions the new one does not allow). A token that does not validate
+    /// closes the connection with <c>invalid_token</c>. The token is never logged.
+    /// </summary>
+    private CommandOutcome Authenticate(ISessionConnection connection, ReadOnlySpan<byte> frame, in ClientCommand command, bool hello)
+    {
+        if (_tokens is null || !TryReadToken(command.Token.Slice(frame), out string? token) || !_tokens.TryValidate(token, out SubscribeGrant? grant))
+        {
+            _metrics.AuthRefused(AuthRefusal.InvalidToken);
+            connection.Fail(ProtocolError.InvalidToken);
+            return CommandOutcome.Stop;
+        }
+
+        Session session = connection.Session;
+        long expires = grant.Expires.ToUnixTimeSeconds();
+        if (hello)
+        {
+            session.OptIn();
+            connection.Send(OutboundMessage.FromPayload(SessionMessages.EncodeHello(_graceMilliseconds, _publisher.Engine.Topics.History.Any, grant.Subject, expires)));
+        }
+        else
+        {
+            connection.Send(OutboundMessage.FromPayload(SessionMessages.EncodeAuth(grant.Subject, expires)));
+        }
+
+        var revoked = new List<TopicRevocation>();
+        session.SetGrant(grant, revoked);
+        _sessions.TrackGrant(session);
+        if (revoked.Count > 0)
+        {
+            session.SendRevocations(revoked);
+            _metrics.Unsubscribed(revoked.Count);
+            _metrics.AuthRefused(AuthRefusal.Unauthorized, revoked.Count);
+        }
+
+        return CommandOutcome.Answered;
+    }
+
+    private static bool TryReadToken(ReadOnlySpan<byte> json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? token)
+    {
+        token = null;
+        var reader = new System.Text.Json.Utf8JsonReader(json);
+        try
+        {
+            if (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
+            {
+                token = reader.GetString();
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            token = null;
+        }
+
+        return !string.IsNullOrEmpty(token);
     }
 
     private CommandOutcome Resume(ISessionConnection connection, ReadOnlySpan<byte> frame, in ClientCommand command)

@@ -3,6 +3,7 @@ using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Heartbeat;
 using Janus.Server.Metrics;
+using Janus.Server.Security;
 
 namespace Janus.Server.Sessions;
 
@@ -14,10 +15,14 @@ public sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Session> _parked = new();
+
+    // Sessions holding a token's grant, for the expiry sweep: only these are visited, never every session.
+    private readonly ConcurrentDictionary<long, Session> _granted = new();
     private readonly TopicRegistry _topics;
     private readonly JanusClock? _clock;
     private readonly JanusMetrics? _metrics;
     private readonly long _graceUnits;
+    private readonly SubscribeAuthorizer? _authorizer;
     private long _nextId;
 
     /// <summary>Creates an empty registry whose sessions subscribe through <paramref name="topics"/> and never park.</summary>
@@ -28,7 +33,14 @@ public sealed class SessionRegistry
 
     /// <summary>Creates an empty registry whose opted-in sessions wait <paramref name="grace"/> for a resume.</summary>
     public SessionRegistry(TopicRegistry topics, JanusClock? clock, JanusMetrics? metrics, TimeSpan grace)
+        : this(topics, clock, metrics, grace, authorizer: null)
     {
+    }
+
+    /// <summary>Creates an empty registry whose sessions check protected topics with <paramref name="authorizer"/>.</summary>
+    public SessionRegistry(TopicRegistry topics, JanusClock? clock, JanusMetrics? metrics, TimeSpan grace, SubscribeAuthorizer? authorizer)
+    {
+        _authorizer = authorizer;
         _topics = topics;
         _clock = clock;
         _metrics = metrics;
@@ -51,7 +63,7 @@ public sealed class SessionRegistry
         long id = Interlocked.Increment(ref _nextId);
         while (true)
         {
-            var session = new Session(id, ServerMessages.NewToken(), new OutboundQueue(id, queueLimitBytes), _topics, maxSubscriptions);
+            var session = new Session(id, ServerMessages.NewToken(), new OutboundQueue(id, queueLimitBytes), _topics, maxSubscriptions, _authorizer);
             if (_sessions.TryAdd(session.Token, session))
             {
                 return session;
@@ -128,6 +140,56 @@ public sealed class SessionRegistry
             }
         }
 
+        return removed + SweepGrants();
+    }
+
+    /// <summary>Remembers that <paramref name="session"/> holds a grant, so the sweep ends it when its token expires.</summary>
+    internal void TrackGrant(Session session)
+    {
+        if (_authorizer is { Enabled: true })
+        {
+            _granted[session.Id] = session;
+        }
+    }
+
+    /// <summary>
+    /// Tokens past their expiry (plus the clock skew): each such session loses its grant and its protected
+    /// subscriptions, and is sent <c>token_expired</c> for each (its public ones stay). Within a tick of the expiry.
+    /// </summary>
+    private int SweepGrants()
+    {
+        if (_granted.IsEmpty)
+        {
+            return 0;
+        }
+
+        int removed = 0;
+        DateTimeOffset now = _authorizer!.Time.GetUtcNow();
+        var revoked = new List<TopicRevocation>();
+        foreach (KeyValuePair<long, Session> entry in _granted)
+        {
+            Session session = entry.Value;
+            revoked.Clear();
+            if (session.HasEnded)
+            {
+                _granted.TryRemove(entry);
+            }
+            else if (session.ExpireGrant(now, revoked))
+            {
+                _granted.TryRemove(entry);
+
+                // A fresh token may have come in since: keep watching it.
+                if (session.Grant is not null)
+                {
+                    _granted[session.Id] = session;
+                }
+
+                session.SendRevocations(revoked);
+                removed += revoked.Count;
+                _metrics?.AuthRefused(AuthRefusal.TokenExpired, revoked.Count);
+            }
+        }
+
         return removed;
     }
 
@@ -188,6 +250,36 @@ public sealed class SessionRegistry
         }
 
         into.Queue.EndHold(answer(true, null, recoveries));
+
+        // Authorization is checked again: the resumed session keeps the old token's grant and expiry (or the one the
+        // resuming connection presented), and moved protected subscriptions it does not allow end, after the answer.
+        (SubscribeGrant? grant, bool expired) = old.GrantState();
+        var revoked = new List<TopicRevocation>();
+        into.InheritGrantAndRecheck(grant, expired, revoked);
+        int unsubscribed = revoked.Count;
+        if (_authorizer is { Enabled: true })
+        {
+            // A protected topic the client named that the session no longer holds (its token expired while parked)
+            // is answered too, so the client learns why it is missing.
+            (SubscribeGrant? current, bool ended) = into.GrantState();
+            foreach (string name in positions.Keys)
+            {
+                AuthorizationResult refused = _authorizer.Check(name, current, ended);
+                if (refused != AuthorizationResult.Allowed && !recoveries.Exists(r => r.Topic == name) && !revoked.Exists(r => r.Topic == name))
+                {
+                    revoked.Add(new TopicRevocation(name, refused == AuthorizationResult.TokenExpired ? ProtocolError.TokenExpired : ProtocolError.Unauthorized));
+                }
+            }
+        }
+
+        TrackGrant(into);
+        into.SendRevocations(revoked);
+        _metrics?.Unsubscribed(unsubscribed);
+        foreach (TopicRevocation revocation in revoked)
+        {
+            _metrics?.AuthRefused(revocation.Error == ProtocolError.TokenExpired ? AuthRefusal.TokenExpired : AuthRefusal.Unauthorized);
+        }
+
         ResumeResult result = all ? ResumeResult.Recovered : ResumeResult.Unrecovered;
         _metrics?.Resumed(result);
         return result;

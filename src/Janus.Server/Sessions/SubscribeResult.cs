@@ -17,4 +17,10 @@ public enum SubscribeResult
 
     /// <summary>The session has ended.</summary>
     Closed,
+
+    /// <summary>A protected topic the session's token does not allow (or there is no token).</summary>
+    Unauthorized,
+
+    /// <summary>A protected topic, and the session's token has expired.</summary>
+    TokenExpired,
 }

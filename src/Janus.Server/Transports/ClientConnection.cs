@@ -87,6 +87,9 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     /// <inheritdoc />
     public abstract bool MayPublish { get; }
 
+    /// <inheritdoc />
+    public virtual Security.PublishScope? PublishScope => null;
+
     /// <summary>The client's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 

@@ -15,7 +15,7 @@
 (function (global) {
   "use strict";
 
-  const VERSION = "1.1.0";
+  const VERSION = "1.2.0";
 
   // Loaded twice (a classic <script> and an import of janus.mjs on one page): keep the first, so classes stay one.
   if (global.Janus && global.Janus.version === VERSION) {
@@ -45,6 +45,12 @@
    *   the server keeps for a grace period after a drop, resumed on reconnect, and subscribe-from-position. false keeps
    *   the original protocol (a new session and plain subscribes after every reconnect, nothing replayed). A server
    *   that does not know sessions (unknown_action) is spoken to in the original protocol from then on.
+   * @property {string|function(): (string|Promise<string>)} [token] A subscribe token (a JWT) for protected topics
+   *   (docs/security.md#authorization), sent in the hello frame (or an auth frame), never in the URL. A function is
+   *   called before every connection and again tokenRefreshBefore ms before the token expires, so protected
+   *   subscriptions go on without a break.
+   * @property {number} [tokenRefreshBefore=30000] How long (ms) before the token's expiry a token function is asked for
+   *   a fresh one (at most half of the token's remaining life).
    * @property {typeof WebSocket} [WebSocket] The WebSocket class to use (default: the global one).
    */
 
@@ -154,6 +160,8 @@
     stableAfter: 5000,
     idleTimeout: 0,
     resume: true,
+    token: null,
+    tokenRefreshBefore: 30000,
   });
 
   function isPosition(value) {
@@ -179,6 +187,9 @@
    * - "resubscribed": `{topics}` after a reconnect, once every topic is back (resumed, or subscribed again).
    * - "message": a {@link JanusMessage}, for every delivery (before the topic's handlers run).
    * - "error": `{code, reason}` the server's error message; the server closes the connection right after.
+   * - "denied": `{topic, code, reason}` a protected topic was refused ("unauthorized") or its subscription ended
+   *   ("token_expired", or a fresh token no longer allows it); the connection and the other topics stay. The
+   *   topic's handlers are removed and a pending subscribe() rejects with a JanusError of that code.
    * - "close": `{code, reason, wasClean, error, reconnect, delay}`: the WebSocket close code and reason (1006
    *   when the connection just broke or the upgrade was refused), the server error that preceded it if any, and
    *   whether and when (ms) the client reconnects.
@@ -206,6 +217,9 @@
     #lastReceived = 0;
     #everOpened = false;
     #serverError = null;
+    /** The subscribe token this connection presents (from options.token), or null. */
+    #subscribeToken = null;
+    #refreshTimer = null;
     /** This connection sent hello or resume: answers and deliveries follow docs/sessions.md. */
     #optedIn = false;
     /** The server answered hello with unknown_action: speak the original protocol to it from now on. */
@@ -473,6 +487,28 @@
       this.#optedIn = false;
       this.#restore = null;
       this.#setState("connecting");
+      const token = this.#options.token;
+      if (typeof token !== "function") {
+        this.#subscribeToken = typeof token === "string" && token.length > 0 ? token : null;
+        this.#openSocketNow();
+        return;
+      }
+
+      // A token function is asked before every connection; close() while it runs wins.
+      Promise.resolve().then(() => token()).then((fresh) => {
+        if (this.#state === "connecting" && this.#socket === null) {
+          this.#subscribeToken = typeof fresh === "string" && fresh.length > 0 ? fresh : null;
+          this.#openSocketNow();
+        }
+      }, (error) => {
+        if (this.#state === "connecting" && this.#socket === null) {
+          this.#emit("error", { code: "token_failed", reason: String(error && error.message ? error.message : error) });
+          this.#closed(1006, "token_failed", false, this.#options.reconnect);
+        }
+      });
+    }
+
+    #openSocketNow() {
       let socket;
       try {
         socket = new this.#WebSocket(this.#url, this.#protocols);
@@ -536,7 +572,10 @@
         return;
       }
 
-      if (message.error !== undefined) {
+      if (message.error !== undefined && typeof message.topic === "string") {
+        // A topic error: one protected topic refused or ended; the connection stays.
+        this.#denied(message.topic, String(message.error), String(message.reason || ""));
+      } else if (message.error !== undefined) {
         this.#serverError = { code: String(message.error), reason: String(message.reason || "") };
         this.#serverRefused(this.#serverError.code);
         this.#emit("error", this.#serverError);
@@ -550,6 +589,32 @@
         this.#answered("hello", message);
       } else if (message.resumed !== undefined) {
         this.#answered("resume", message);
+      } else if (message.auth !== undefined) {
+        this.#answered("auth", message);
+      }
+    }
+
+    /** A topic error: it answers the oldest command if that is a subscribe of the topic, else it ended a subscription. */
+    #denied(topic, code, reason) {
+      const head = this.#pendingHead < this.#pending.length ? this.#pending[this.#pendingHead] : null;
+      const entry = this.#topics.get(topic);
+      if (head !== null && head.kind === "subscribe" && head.entry.topic === topic) {
+        this.#pending[this.#pendingHead++] = undefined;
+        if (head.restoring && this.#restore !== null) {
+          this.#restore.topics[topic] = { recovered: false, offset: null, epoch: null };
+          this.#restore.left--;
+        }
+      }
+
+      if (entry) {
+        this.#topics.delete(topic);
+        entry.handlers.clear();
+        this.#settleWaiters(entry, new JanusError(code, reason));
+      }
+
+      this.#emit("denied", { topic, code, reason });
+      if (head !== null && head.kind === "subscribe" && head.restoring) {
+        this.#restoreProgress();
       }
     }
 
@@ -587,6 +652,7 @@
       }
 
       if (!this.#options.resume || this.#sessionsUnsupported) {
+        this.#sendAuth();
         if (this.#restore !== null) {
           this.#restore.resumed = false;
         }
@@ -604,11 +670,12 @@
         }
 
         this.#optedIn = true;
+        this.#sendAuth();
         this.#socket.send(JSON.stringify({ action: "resume", data: this.#resumeToken, positions }));
         this.#pending.push({ kind: "resume" });
       } else {
         this.#optedIn = true;
-        this.#socket.send(JSON.stringify({ action: "hello" }));
+        this.#socket.send(JSON.stringify(this.#subscribeToken !== null ? { action: "hello", token: this.#subscribeToken } : { action: "hello" }));
         this.#pending.push({ kind: "hello" });
         // From here the server keeps this session for a resume if the connection drops (unless hello says otherwise).
         this.#resumeToken = this.#token;
@@ -646,6 +713,42 @@
 
         this.#closed(4000, "idle_timeout", false, this.#options.reconnect);
       }
+    }
+
+    /** Presents the subscribe token on its own (no hello to carry it): before a resume, or without sessions. */
+    #sendAuth() {
+      if (this.#subscribeToken !== null) {
+        this.#socket.send(JSON.stringify({ action: "auth", token: this.#subscribeToken }));
+        this.#pending.push({ kind: "auth" });
+      }
+    }
+
+    /** The server accepted a token and said when it expires: a token function is asked for the next one in time. */
+    #tokenAccepted(auth) {
+      if (this.#refreshTimer !== null) {
+        clearTimeout(this.#refreshTimer);
+        this.#refreshTimer = null;
+      }
+
+      const token = this.#options.token;
+      if (typeof token !== "function" || auth === null || typeof auth !== "object" || !Number.isFinite(auth.exp)) {
+        return;
+      }
+
+      const left = auth.exp * 1000 - Date.now();
+      const wait = Math.max(0, left - Math.min(this.#options.tokenRefreshBefore, left / 2));
+      const socket = this.#socket;
+      this.#refreshTimer = setTimeout(() => {
+        this.#refreshTimer = null;
+        Promise.resolve().then(() => token()).then((fresh) => {
+          if (this.#socket === socket && this.#connected && typeof fresh === "string" && fresh.length > 0) {
+            this.#subscribeToken = fresh;
+            this.#sendAuth();
+          }
+        }, (error) => {
+          this.#emit("error", { code: "token_failed", reason: String(error && error.message ? error.message : error) });
+        });
+      }, wait);
     }
 
     #closed(code, reason, wasClean, reconnect) {
@@ -702,6 +805,11 @@
         clearInterval(this.#idleTimer);
         this.#idleTimer = null;
       }
+
+      if (this.#refreshTimer !== null) {
+        clearTimeout(this.#refreshTimer);
+        this.#refreshTimer = null;
+      }
     }
 
     #setState(state) {
@@ -745,15 +853,16 @@
 
     /**
      * Settles the oldest command waiting for an answer. The server answers commands in the order they came, each with
-     * one frame: "ACK", or on an opted-in connection {"hello"}, {"resumed"} and {"subscribed"} for those commands.
-     * @param {"ack"|"subscribed"|"hello"|"resume"} kind
+     * one frame: "ACK", or on an opted-in connection {"hello"}, {"resumed"} and {"subscribed"} for those commands;
+     * {"auth"} answers auth.
+     * @param {"ack"|"subscribed"|"hello"|"resume"|"auth"} kind
      * @param {?object} message The answer's JSON (null for ACK).
      */
     #answered(kind, message) {
       const command = this.#pendingHead < this.#pending.length ? this.#pending[this.#pendingHead] : null;
       const expected = command === null ? false
         : command.kind === "subscribe" ? kind === "ack" || kind === "subscribed"
-          : command.kind === "hello" || command.kind === "resume" ? kind === command.kind
+          : command.kind === "hello" || command.kind === "resume" || command.kind === "auth" ? kind === command.kind
             : kind === "ack";
       if (!expected) {
         const what = kind === "ack" ? "an ACK" : "a " + JSON.stringify(kind) + " answer";
@@ -777,6 +886,10 @@
           break;
         case "hello":
           this.#helloAnswered(message.hello);
+          this.#tokenAccepted(message.hello && typeof message.hello === "object" ? message.hello.auth || null : null);
+          break;
+        case "auth":
+          this.#tokenAccepted(message.auth);
           break;
         case "resume":
           this.#resumeAnswered(message);
@@ -913,7 +1026,7 @@
         if (command.kind === "subscribe") {
           // Still wanted: subscribed again on the next connection (or rejected by #closed when there is none).
           command.entry.confirmed = false;
-        } else if (command.kind === "hello" || command.kind === "resume") {
+        } else if (command.kind === "hello" || command.kind === "resume" || command.kind === "auth") {
           // Sent again by the next connection.
         } else if (command.kind === "unsubscribe") {
           // Its handlers are gone; the session's subscription ended with it, or a resume answer will show it is

@@ -60,7 +60,7 @@ internal sealed class WebSocketConnection : ClientConnection
     private Task _outputCompleted = Task.CompletedTask;
     private volatile bool _finished;
 
-    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission)
+    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission, Security.PublishScope? scope)
         : base(
             services,
             services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection),
@@ -73,6 +73,7 @@ internal sealed class WebSocketConnection : ClientConnection
         _http = http;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
         MayPublish = mayPublish;
+        PublishScope = scope;
         _dashboard = dashboard;
         _maxMessageBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
@@ -82,14 +83,18 @@ internal sealed class WebSocketConnection : ClientConnection
     public override bool MayPublish { get; }
 
     /// <inheritdoc />
+    public override Security.PublishScope? PublishScope { get; }
+
+    /// <inheritdoc />
     protected override TransportKind CountedAs => _dashboard ? TransportKind.Dashboard : TransportKind.WebSocket;
 
     /// <summary>
-    /// Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients, and
-    /// <paramref name="admission"/> (the connection limiter's place) is given back when it is gone.
+    /// Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients,
+    /// <paramref name="admission"/> (the connection limiter's place) is given back when it is gone, and a scoped key's
+    /// <paramref name="scope"/> limits the topics it may publish to.
     /// </summary>
-    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission) =>
-        new WebSocketConnection(services, http, stream, mayPublish, dashboard, admission).RunAsync();
+    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission, Security.PublishScope? scope = null) =>
+        new WebSocketConnection(services, http, stream, mayPublish, dashboard, admission, scope).RunAsync();
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()

@@ -89,7 +89,8 @@ internal sealed class WebSocketEndpoint
         }
 
         bool keyPresented = TryGetKey(request, out string? presented);
-        if (keyPresented && (presented is null || !_keys.IsValid(presented)))
+        PublishScope? scope = null;
+        if (keyPresented && (presented is null || !_keys.TryMatch(presented, out scope)))
         {
             await RefuseAsync(context, StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
             return;
@@ -129,7 +130,7 @@ internal sealed class WebSocketEndpoint
         }
 
         // The connection gives its place back when it is gone.
-        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request), slot);
+        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request), slot, scope);
     }
 
     /// <summary>
