@@ -28,6 +28,11 @@ internal sealed partial class StormLoop
 
         switch (kind)
         {
+            case ServerFrameKind.Error when payload.IndexOf("\"server_shutdown\""u8) >= 0:
+                // A node shutting down says so to opted-in clients before it closes: not a refusal, but a drop the
+                // bot did not cause, handled as one when the close follows (the client comes back and resumes).
+                return true;
+
             case ServerFrameKind.Error:
                 CountRefusal(payload);
                 if (client.Phase is StormPhase.AwaitSubscribed or StormPhase.AwaitResumed)
