@@ -5,6 +5,7 @@ using Janus.Server.Limits;
 using Janus.Server.Metrics;
 using Janus.Server.Transports;
 using Janus.Testing;
+using Janus.Web.Tests.Edge;
 using Janus.Web.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
@@ -132,7 +133,7 @@ public sealed class WebSocketLimitTests
         await using (server)
         {
             JanusMetrics metrics = server.GetRequiredService<JanusMetrics>();
-            await using WsClient publisher = await WsClient.ConnectAsync(server, "key=" + Key);
+            await using WsClient publisher = await WsClient.ConnectAsync(server, configure: options => options.AddSubProtocol(EdgeHttp.KeyProtocol(Key)));
 
             // Five a second: five now, then one second later five more.
             for (int round = 0; round < 2; round++)
