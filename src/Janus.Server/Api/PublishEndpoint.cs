@@ -5,7 +5,6 @@ using System.Text.Json;
 using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Logging;
-using Janus.Server.Metrics;
 using Janus.Server.Options;
 using Janus.Server.Publishing;
 using Janus.Server.Security;

@@ -129,6 +129,7 @@ public static class JanusHostingExtensions
         services.TryAddSingleton<JanusClock>();
         services.TryAddSingleton<MemoryReclaimer>();
         services.TryAddSingleton(sp => new TopicRegistry(CreateHistoryPolicy(sp.GetRequiredService<IOptions<JanusOptions>>().Value.History), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IFanoutObserver>(static sp => sp.GetRequiredService<JanusMetrics>());
         services.TryAddSingleton<FanoutEngine>();
         services.TryAddSingleton<Publisher>();
         services.TryAddSingleton(sp => new SessionRegistry(

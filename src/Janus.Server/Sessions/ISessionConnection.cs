@@ -1,6 +1,5 @@
 using Janus.Protocol;
 using Janus.Server.Fanout;
-using Janus.Server.Metrics;
 
 namespace Janus.Server.Sessions;
 

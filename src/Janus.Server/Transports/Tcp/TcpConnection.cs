@@ -4,7 +4,6 @@ using System.Text.Json;
 using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Logging;
-using Janus.Server.Metrics;
 using Janus.Server.Sessions;
 using Microsoft.AspNetCore.Connections;
 

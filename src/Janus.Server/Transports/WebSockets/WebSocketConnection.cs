@@ -6,7 +6,6 @@ using System.Text.Unicode;
 using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Logging;
-using Janus.Server.Metrics;
 using Janus.Server.Sessions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
