@@ -401,11 +401,19 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         PublishLocally(forward.Topic, OutboundMessage.RentForBody(message.Body), TransportKind.Cluster, forward.Timestamp);
     }
 
+    /// <summary>Fans out a batch of messages Redis numbered, in channel order (<see cref="TopicSubscription"/>).</summary>
+    internal void DeliverPositioned(string topic, Span<PositionedPublish> batch) => _engine.PublishAt(topic, batch);
+
     private sealed record PositionedForward(RedisCluster Cluster, string Topic, ErlangTimestamp Timestamp, byte[] Payload);
 
-    /// <summary>Fans out a message that arrived on a topic's channel (in channel order).</summary>
-    internal void Deliver(string topic, RedisValue value)
+    /// <summary>
+    /// Fans out a message that arrived on a topic's channel (in channel order). A message Redis numbered joins
+    /// <paramref name="subscription"/>'s batch (fanned out together with the ones after it); anything else is fanned out
+    /// at once, after the batch.
+    /// </summary>
+    internal void Deliver(TopicSubscription subscription, RedisValue value)
     {
+        string topic = subscription.Topic;
         ReadOnlyMemory<byte> payload = value;
         if (ClusterMessage.TryReadPositioned(payload.Span, out long offset, out string epoch, out ReadOnlySpan<byte> inner))
         {
@@ -424,9 +432,11 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
                 _metrics.ClusterMessageReceived();
             }
 
-            _engine.PublishAt(topic, OutboundMessage.RentForBody(positioned.Body), own ? null : TransportKind.Cluster, positioned.Timestamp, offset, epoch);
+            subscription.Add(new PositionedPublish(OutboundMessage.RentForBody(positioned.Body), own ? null : TransportKind.Cluster, positioned.Timestamp, offset, epoch));
             return;
         }
+
+        subscription.Flush();
 
         if (!ClusterMessage.TryRead(payload.Span, out ClusterMessage message))
         {

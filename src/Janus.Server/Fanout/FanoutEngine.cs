@@ -6,7 +6,7 @@ namespace Janus.Server.Fanout;
 /// Delivers a published message to every local subscriber of its topic. It knows no transport (it fills queues;
 /// transports drain them), no cluster and no metrics: it calls the seams it owns, <see cref="IPublishForwarder"/>
 /// (a publish accepted here goes further, under the topic's publish lock) and <see cref="IFanoutObserver"/> (what a
-/// fan-out did), and the cluster calls <see cref="Publish"/> with the origin's timestamp or <see cref="PublishAt"/>.
+/// fan-out did), and the cluster calls <see cref="Publish"/> with the origin's timestamp or <see cref="PublishAt(ReadOnlySpan{char}, Span{PositionedPublish})"/>.
 /// </summary>
 /// <remarks>
 /// Hot-path rules: the message is encoded once by the caller; here it is stamped once and offered to each queue,
@@ -173,6 +173,91 @@ public sealed class FanoutEngine
 
         message.Release();
         return counts;
+    }
+
+    /// <summary>
+    /// Fans out consecutive messages of one topic whose positions another authority assigned, in their order, as one
+    /// batch: one publish lock and one enqueue per subscriber for all of them, as the combiner does for local
+    /// publishes (a burst from another node costs what the same burst published here costs). Each message is handled
+    /// as <see cref="PublishAt(ReadOnlySpan{char}, OutboundMessage, TransportKind?, ErlangTimestamp, long, string)"/>
+    /// would (a duplicate offset is dropped). Takes over one reference of each message and clears
+    /// <paramref name="batch"/>.
+    /// </summary>
+    public void PublishAt(ReadOnlySpan<char> topic, Span<PositionedPublish> batch)
+    {
+        int count = batch.Length;
+        if (!_topics.TryGet(topic, out Topic? target))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (batch[i].Source is { } uncounted)
+                {
+                    _metrics.PublishFannedOut(uncounted, default, 0);
+                }
+
+                batch[i].Message.Release();
+            }
+
+            batch.Clear();
+            return;
+        }
+
+        OutboundMessage[] messages = t_messages is { } m && m.Length >= count ? m : (t_messages = new OutboundMessage[Math.Max(16, count * 2)]);
+        int[] refused = t_refused is { } r && r.Length >= count ? r : (t_refused = new int[messages.Length]);
+        Array.Clear(refused, 0, count);
+        int fanned = 0;
+        int totalBytes = 0;
+        int subscribers = 0;
+        int overflowed = 0;
+        lock (target.PublishLock)
+        {
+            long started = _time.GetTimestamp();
+            for (int i = 0; i < count; i++)
+            {
+                ref readonly PositionedPublish publish = ref batch[i];
+                if (target.StampAt(publish.Message, publish.Timestamp, started, _metrics, publish.Offset, publish.Epoch))
+                {
+                    messages[fanned++] = publish.Message;
+                    totalBytes += publish.Message.Size;
+                }
+            }
+
+            if (fanned > 0)
+            {
+                subscribers = target.FanOut(messages.AsSpan(0, fanned), totalBytes, refused.AsSpan(0, fanned), ref overflowed);
+            }
+        }
+
+        if (fanned > 0)
+        {
+            FanoutBatch.Published(totalBytes);
+        }
+
+        int j = 0;
+        for (int i = 0; i < count; i++)
+        {
+            OutboundMessage message = batch[i].Message;
+            if (j < fanned && ReferenceEquals(messages[j], message))
+            {
+                var counts = new FanoutCounts(subscribers, subscribers - refused[j], j == 0 ? overflowed : 0);
+                double milliseconds = _time.GetElapsedTime(message.FanoutStartedAt).TotalMilliseconds;
+                if (batch[i].Source is { } counted)
+                {
+                    _metrics.PublishFannedOut(counted, counts, milliseconds);
+                }
+                else
+                {
+                    _metrics.FannedOut(counts, milliseconds);
+                }
+
+                messages[j++] = null!;
+            }
+
+            // A duplicate was not stamped: dropped, like the single form does.
+            message.Release();
+        }
+
+        batch.Clear();
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public interface IPublishForwarder
 {
     /// <summary>
     /// Hands a publish to another authority that numbers its topic's messages (in a cluster whose history lives in
-    /// Redis: Redis's publish script); it comes back through <see cref="FanoutEngine.PublishAt"/> and is fanned out then,
+    /// Redis: Redis's publish script); it comes back through <see cref="FanoutEngine.PublishAt(ReadOnlySpan{char}, Span{PositionedPublish})"/> and is fanned out then,
     /// so the engine only stamps its timestamp now. False: fan it out here (and <see cref="Forward"/> it).
     /// </summary>
     bool TryHandOff(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body);
