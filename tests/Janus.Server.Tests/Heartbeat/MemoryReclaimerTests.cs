@@ -1,5 +1,5 @@
-using Janus.Server.Heartbeat;
 using Janus.Server.Fanout;
+using Janus.Server.Heartbeat;
 using Janus.Server.Metrics;
 
 namespace Janus.Server.Tests.Heartbeat;
