@@ -77,8 +77,12 @@ public sealed class FanoutEngine
 
         if (!_topics.TryGetForPublish(topic, out Topic? target, out bool reserved))
         {
-            // Stamped all the same: whoever forwards the publish elsewhere reads the timestamp afterwards.
-            message.Stamp(originTimestamp ?? Now(), _time.GetTimestamp(), observer: null);
+            // The topic went meanwhile (its last subscriber left): no local order to keep, but other nodes still get it.
+            ErlangTimestamp timestamp = originTimestamp ?? Now();
+            forwarder?.Forward(topic, null, timestamp, message.Body);
+
+            // Stamped all the same: a caller reads the timestamp afterwards.
+            message.Stamp(timestamp, _time.GetTimestamp(), observer: null);
             message.Release();
             _metrics.PublishFannedOut(source, default, 0);
             return default;
