@@ -1,5 +1,6 @@
 using Janus.Client.Tests.Support;
 using Janus.Protocol;
+using Janus.Server.Fanout;
 using Janus.Server.Metrics;
 using Janus.Server.Transports;
 using Janus.Testing;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Janus.Client.Tests.Support;
-using Janus.Server.Metrics;
+using Janus.Server.Fanout;
 using Janus.Testing;
 
 namespace Janus.Client.Tests;

@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using System.Text;
 using Janus.Client.Tests.Support;
+using Janus.Server.Fanout;
 using Janus.Server.Metrics;
 using Janus.Testing;
 

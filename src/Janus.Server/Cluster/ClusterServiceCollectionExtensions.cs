@@ -1,6 +1,5 @@
 using Janus.Server.Fanout;
 using Janus.Server.Options;
-using Janus.Server.Publishing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,8 +14,8 @@ public static class ClusterServiceCollectionExtensions
     public const string RedisKey = JanusOptions.SectionName + ":Cluster:Redis";
 
     /// <summary>
-    /// Validates the cluster settings and, if <c>Janus:Cluster:Redis</c> is set, replaces the single-node
-    /// publisher and status with the Redis cluster (readiness follows through the <c>cluster</c> health check,
+    /// Validates the cluster settings and, if <c>Janus:Cluster:Redis</c> is set, registers the Redis cluster: it
+    /// attaches itself to the fan-out engine as its forwarder and replaces the single-node status (readiness follows through the <c>cluster</c> health check,
     /// which reads <see cref="IClusterStatus"/>). Without it nothing of the cluster is registered and no Redis code
     /// runs. Call before Janus's own registrations (they yield to these).
     /// </summary>
@@ -32,7 +31,6 @@ public static class ClusterServiceCollectionExtensions
         services.TryAddSingleton<RedisCluster>();
         services.TryAddSingleton<IClusterStatus>(static sp => sp.GetRequiredService<RedisCluster>());
         services.TryAddSingleton<ISharedHistory>(static sp => sp.GetRequiredService<RedisCluster>());
-        services.TryAddSingleton<Publisher, ClusterPublisher>();
         services.AddHostedService(static sp => sp.GetRequiredService<RedisCluster>());
         return services;
     }

@@ -30,7 +30,7 @@ namespace Janus.Server.Cluster;
 /// delivered locally and not forwarded (counted, never replayed); commands fail fast rather than queue. The state
 /// change is logged once per outage, not per publish.</para>
 /// </remarks>
-public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedService, IAsyncDisposable
+public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwarder, IHostedService, IAsyncDisposable
 {
     private static readonly Action<Task<long>, object?> s_onForwarded = static (task, state) => ((RedisCluster)state!).OnForwarded(task);
     private static readonly Action<Task<RedisResult>, object?> s_onPositionedForwarded = static (task, state) => ((PositionedForward)state!).Cluster.OnPositionedForwarded(task, (PositionedForward)state!);
@@ -84,6 +84,10 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
         metrics.Meter.CreateObservableGauge("janus.cluster.connected", () => _connected ? 1 : 0, "{state}", "1 while Redis is reachable (publishes reach other nodes), 0 during an outage.");
         metrics.Meter.CreateObservableGauge("janus.cluster.channels", () => _interest.ChannelCount, "{channel}", "Topic channels this node is subscribed to in Redis (one per local topic).");
         metrics.Meter.CreateObservableGauge("janus.cluster.peers", () => Peers.Count, "{node}", "Other nodes heard from within the peer timeout.");
+
+        // Built at start-up (a hosted service), before the first publish: from here on every publish accepted by this
+        // node goes through the engine's seam to Forward, on every fan-out path (the combiner included).
+        engine.AttachForwarder(this);
     }
 
     /// <inheritdoc />
@@ -220,11 +224,46 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
         await CloseRedisAsync().ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// A topic with history is numbered by Redis: its publish goes through the publish script, and every node (this one
+    /// included) fans it out when it comes back on the channel, in the channel's order. False for a topic without
+    /// history, or when Redis is out of reach (<see cref="Forward"/> then numbers it here). Never waits for Redis.
+    /// </remarks>
+    public bool TryHandOff(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body) =>
+        _engine.Topics.History.For(topic).Size > 0 && ForwardPositioned(topic, timestamp, body);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A topic without history is published on its channel and fanned out here at once (the copy that comes back is
+    /// dropped); called under the topic's publish lock when the topic exists here, so publishes through this node reach
+    /// Redis in the order its subscribers get them. It only hands the payload to StackExchange.Redis's pipe. A topic
+    /// with history gets here only when Redis is out of reach: it is numbered by this node, in a fresh epoch of its
+    /// own (clients later see the epoch change and learn they may have missed something).
+    /// </remarks>
+    public void Forward(ReadOnlySpan<char> topic, Topic? local, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    {
+        if (_engine.Topics.History.For(topic).Size == 0)
+        {
+            ForwardUnnumbered(topic, timestamp, body);
+            return;
+        }
+
+        // A topic without local state starts here in a fresh epoch anyway.
+        if (local is null || local.EpochFromRedis)
+        {
+            local?.StartLocalEpoch();
+            _metrics.ClusterLocalEpoch();
+        }
+
+        _metrics.ClusterPublishNotForwarded();
+    }
+
     /// <summary>
-    /// Sends a publish accepted here to the other nodes. Called once per publish by <see cref="ClusterPublisher"/>,
-    /// with the timestamp the local subscribers get; never throws and never waits.
+    /// Sends a publish of a topic without history to the other nodes, with the timestamp the local subscribers get;
+    /// never throws and never waits.
     /// </summary>
-    internal void Forward(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    private void ForwardUnnumbered(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
     {
         ISubscriber? subscriber = _subscriber;
         if (subscriber is null || !_connected)
@@ -286,7 +325,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
     /// arrives there. False when Redis is out of reach (the caller delivers locally). Never waits for Redis; if the
     /// script fails later, the message is delivered locally then.
     /// </summary>
-    internal bool ForwardPositioned(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
+    private bool ForwardPositioned(ReadOnlySpan<char> topic, ErlangTimestamp timestamp, ReadOnlySpan<byte> body)
     {
         ConnectionMultiplexer? redis = _redis;
         if (redis is null || !_connected)
@@ -320,10 +359,11 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
     }
 
     /// <summary>
-    /// Delivers a publish of a topic with history to this node's subscribers only, numbered here in an epoch of the
-    /// node's own (Redis is out of reach): clients later see the epoch change and learn they may have missed something.
+    /// Delivers a publish of a topic with history whose script failed after it was handed off to this node's
+    /// subscribers only, numbered here in an epoch of the node's own, as during an outage (<see cref="Forward"/>). Rare, so it takes the
+    /// topic's publish lock itself around the engine's (reentrant) to change the epoch and number in one step.
     /// </summary>
-    internal FanoutCounts PublishLocally(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source, ErlangTimestamp timestamp)
+    private FanoutCounts PublishLocally(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source, ErlangTimestamp timestamp)
     {
         if (_engine.Topics.TryGet(topic, out Topic? local))
         {
@@ -364,11 +404,19 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
         PublishLocally(forward.Topic, OutboundMessage.RentForBody(message.Body), TransportKind.Cluster, forward.Timestamp);
     }
 
+    /// <summary>Fans out a batch of messages Redis numbered, in channel order (<see cref="TopicSubscription"/>).</summary>
+    internal void DeliverPositioned(string topic, Span<PositionedPublish> batch) => _engine.PublishAt(topic, batch);
+
     private sealed record PositionedForward(RedisCluster Cluster, string Topic, ErlangTimestamp Timestamp, byte[] Payload);
 
-    /// <summary>Fans out a message that arrived on a topic's channel (in channel order).</summary>
-    internal void Deliver(string topic, RedisValue value)
+    /// <summary>
+    /// Fans out a message that arrived on a topic's channel (in channel order). A message Redis numbered joins
+    /// <paramref name="subscription"/>'s batch (fanned out together with the ones after it); anything else is fanned out
+    /// at once, after the batch.
+    /// </summary>
+    internal void Deliver(TopicSubscription subscription, RedisValue value)
     {
+        string topic = subscription.Topic;
         ReadOnlyMemory<byte> payload = value;
         if (ClusterMessage.TryReadPositioned(payload.Span, out long offset, out string epoch, out ReadOnlySpan<byte> inner))
         {
@@ -387,9 +435,11 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IHostedServic
                 _metrics.ClusterMessageReceived();
             }
 
-            _engine.PublishAt(topic, OutboundMessage.RentForBody(positioned.Body), own ? null : TransportKind.Cluster, positioned.Timestamp, offset, epoch);
+            subscription.Add(new PositionedPublish(OutboundMessage.RentForBody(positioned.Body), own ? null : TransportKind.Cluster, positioned.Timestamp, offset, epoch));
             return;
         }
+
+        subscription.Flush();
 
         if (!ClusterMessage.TryRead(payload.Span, out ClusterMessage message))
         {

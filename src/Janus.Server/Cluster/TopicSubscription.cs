@@ -13,15 +13,22 @@ namespace Janus.Server.Cluster;
 /// <remarks>
 /// One loop per channel keeps the channel's order. Each wake-up delivers everything already queued under one
 /// <see cref="FanoutBatch"/>, so a burst from another node reaches each local subscriber in one write, as a burst
-/// from a local publisher does.
+/// from a local publisher does; consecutive messages Redis numbered are fanned out as one batch (one publish lock,
+/// one enqueue per subscriber), as the combiner fans out concurrent local publishes.
 /// </remarks>
 internal sealed class TopicSubscription
 {
     // Bounds how long one busy channel keeps its thread before the loop yields.
     private const int MaxMessagesPerWakeUp = 1024;
 
+    // Messages fanned out as one batch: what the combiner's batches reach with 100 publishers at once.
+    private const int MaxBatch = 64;
+
     private readonly RedisCluster _cluster;
     private readonly ILogger _logger;
+    private PositionedPublish[]? _pending;
+    private int _count;
+    private long _bytes;
 
     public TopicSubscription(RedisCluster cluster, string topic, ChannelMessageQueue queue, ILogger logger)
     {
@@ -67,10 +74,48 @@ internal sealed class TopicSubscription
     private void DeliverAvailable(ChannelMessage first)
     {
         using FanoutBatch batch = FanoutBatch.Begin();
-        _cluster.Deliver(Topic, first.Message);
-        for (int i = 1; i < MaxMessagesPerWakeUp && Queue.TryRead(out ChannelMessage next); i++)
+        try
         {
-            _cluster.Deliver(Topic, next.Message);
+            _cluster.Deliver(this, first.Message);
+            for (int i = 1; i < MaxMessagesPerWakeUp && Queue.TryRead(out ChannelMessage next); i++)
+            {
+                _cluster.Deliver(this, next.Message);
+            }
         }
+        finally
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>
+    /// Adds a message Redis numbered to the batch fanned out together (one publish lock and one enqueue per local
+    /// subscriber for the lot, as the combiner does for local publishes); the batch goes once it holds
+    /// <see cref="MaxBatch"/> messages or <see cref="FanoutBatch.MaxDeferredBytes"/>, before anything unnumbered, and
+    /// at the end of each wake-up. Only this subscription's loop calls it.
+    /// </summary>
+    internal void Add(in PositionedPublish publish)
+    {
+        PositionedPublish[] pending = _pending ??= new PositionedPublish[MaxBatch];
+        pending[_count++] = publish;
+        _bytes += publish.Message.Size;
+        if (_count == MaxBatch || _bytes >= FanoutBatch.MaxDeferredBytes)
+        {
+            Flush();
+        }
+    }
+
+    /// <summary>Fans out the batch, if any (see <see cref="Add"/>).</summary>
+    internal void Flush()
+    {
+        int count = _count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        _count = 0;
+        _bytes = 0;
+        _cluster.DeliverPositioned(Topic, _pending.AsSpan(0, count));
     }
 }

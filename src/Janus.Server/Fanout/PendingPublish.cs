@@ -1,5 +1,4 @@
 using Janus.Protocol;
-using Janus.Server.Metrics;
 
 namespace Janus.Server.Fanout;
 

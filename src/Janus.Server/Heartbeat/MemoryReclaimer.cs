@@ -1,3 +1,4 @@
+using Janus.Server.Fanout;
 using Janus.Server.Metrics;
 
 namespace Janus.Server.Heartbeat;

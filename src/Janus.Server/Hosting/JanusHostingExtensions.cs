@@ -155,6 +155,7 @@ public static class JanusHostingExtensions
             JanusOptions janus = sp.GetRequiredService<IOptions<JanusOptions>>().Value;
             return new TopicRegistry(CreateHistoryPolicy(janus.History), sp.GetRequiredService<TimeProvider>(), janus.Limits.MaxTopics);
         });
+        services.TryAddSingleton<IFanoutObserver>(static sp => sp.GetRequiredService<JanusMetrics>());
         services.TryAddSingleton<FanoutEngine>();
         services.TryAddSingleton<Publisher>();
         services.TryAddSingleton(sp => new SessionRegistry(

@@ -11,7 +11,7 @@ namespace Janus.Server.Metrics;
 /// <param name="Errors">Protocol errors since start, all codes.</param>
 /// <param name="ConnectionsTcp">Open TCP connections.</param>
 /// <param name="ConnectionsWebSocket">Open WebSocket client connections (not the dashboard pages' own).</param>
-/// <param name="ConnectionsDashboard">Open dashboard page connections (<see cref="TransportKind.Dashboard"/>).</param>
+/// <param name="ConnectionsDashboard">Open dashboard page connections (<see cref="Fanout.TransportKind.Dashboard"/>).</param>
 /// <param name="Sessions">Live sessions.</param>
 /// <param name="Topics">Topics with subscribers.</param>
 /// <param name="EnqueueCount">Position of <see cref="FanoutLatency.Enqueue"/>.</param>

@@ -9,7 +9,7 @@ namespace Janus.Server.Metrics;
 /// subscriber); the <see cref="Meter"/> named <c>Janus</c> reads them through observable instruments, so exporting
 /// costs nothing until something listens. The API's stats read the same fields.
 /// </summary>
-public sealed partial class JanusMetrics : IOutboundMessageObserver, IDisposable
+public sealed partial class JanusMetrics : IFanoutObserver, IDisposable
 {
     /// <summary>The meter name to subscribe to (OpenTelemetry, dotnet-counters).</summary>
     public const string MeterName = "Janus";

@@ -1,19 +1,19 @@
 using Janus.Protocol;
 using Janus.Server.Fanout;
-using Janus.Server.Metrics;
 
 namespace Janus.Server.Publishing;
 
 /// <summary>
 /// The one door every publish goes through, whatever accepted it (TCP, WebSocket, HTTP): it encodes the body once
-/// and hands it to the fan-out engine. Keeping this apart from the engine leaves room for whatever else a publish
-/// must reach (other nodes) without the engine knowing.
+/// and hands it to the fan-out engine. A clustered node has the same door and the same paths (flat combining
+/// included): what else a publish must reach (other nodes) is the engine's <see cref="IPublishForwarder"/>, called
+/// under the topic's publish lock, not a different publisher.
 /// </summary>
-public class Publisher
+public sealed class Publisher
 {
     private readonly FanoutEngine _engine;
 
-    /// <summary>Creates a publisher that delivers locally.</summary>
+    /// <summary>Creates the publisher over the fan-out engine.</summary>
     public Publisher(FanoutEngine engine) => _engine = engine;
 
     /// <summary>The local fan-out engine.</summary>
@@ -51,13 +51,12 @@ public class Publisher
     /// Publishes when the caller does not need the outcome; the default lets concurrent publishes to one topic be
     /// fanned out together (<see cref="FanoutEngine.PublishAndForget"/>). Takes over the caller's reference.
     /// </summary>
-    public virtual void PublishAndForget(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
+    public void PublishAndForget(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
         _engine.PublishAndForget(topic, message, source);
 
     /// <summary>
-    /// Publishes a message whose body is written; takes over the caller's reference. Override to send it further
-    /// (the cluster does).
+    /// Publishes a message whose body is written; takes over the caller's reference.
     /// </summary>
-    public virtual FanoutCounts Publish(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
+    public FanoutCounts Publish(ReadOnlySpan<char> topic, OutboundMessage message, TransportKind source) =>
         _engine.Publish(topic, message, source);
 }

@@ -1,6 +1,5 @@
 using Janus.Protocol;
 using Janus.Server.Fanout;
-using Janus.Server.Metrics;
 using Janus.Server.Security;
 
 namespace Janus.Server.Sessions;

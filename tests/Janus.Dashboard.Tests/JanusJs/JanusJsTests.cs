@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Janus.Dashboard.Tests.Support;
 using Janus.Protocol;
-using Janus.Server.Metrics;
+using Janus.Server.Fanout;
 using Janus.Server.Transports;
 using Janus.Testing;
 using Microsoft.AspNetCore.Builder;

@@ -92,7 +92,7 @@ public sealed class OutboundQueueTests
         }
 
         OutboundMessage message = OutboundMessage.RentForBody("\"topic\":\"t\",\"event\":null,\"message_id\":null,\"data\":null}"u8);
-        Assert.Equal(new FanoutCounts(3, 3, 0), engine.Publish("t", message, Janus.Server.Metrics.TransportKind.Http));
+        Assert.Equal(new FanoutCounts(3, 3, 0), engine.Publish("t", message, TransportKind.Http));
 
         // Each queue holds one reference; the message stays readable until the last is released.
         List<OutboundMessage[]> first = sinks[0].Drain();

@@ -1,3 +1,4 @@
+using Janus.Server.Fanout;
 using Janus.Server.Heartbeat;
 using Janus.Server.Metrics;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Janus.Server.Fanout;
 using Janus.Server.Metrics;
 using Janus.Testing;
 

@@ -1,4 +1,5 @@
 using Janus.Protocol;
+using Janus.Server.Fanout;
 using Janus.Server.Metrics;
 using Janus.Testing;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using Janus.Protocol;
+using Janus.Server.Fanout;
 using Janus.Server.Limits;
 using Janus.Server.Metrics;
 using Janus.Server.Transports;

@@ -5,7 +5,6 @@ using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Limits;
 using Janus.Server.Logging;
-using Janus.Server.Metrics;
 using Janus.Server.Sessions;
 using Janus.Server.Transports.Tls;
 using Microsoft.AspNetCore.Connections;

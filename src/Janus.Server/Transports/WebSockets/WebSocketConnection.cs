@@ -7,7 +7,6 @@ using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Limits;
 using Janus.Server.Logging;
-using Janus.Server.Metrics;
 using Janus.Server.Sessions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;

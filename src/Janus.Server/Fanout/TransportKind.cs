@@ -1,4 +1,4 @@
-namespace Janus.Server.Metrics;
+namespace Janus.Server.Fanout;
 
 /// <summary>Where a connection or a publish came from, for per-transport counts.</summary>
 public enum TransportKind
