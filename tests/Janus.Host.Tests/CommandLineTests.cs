@@ -69,6 +69,19 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task A_misplaced_secret_is_refused_without_being_printed()
+    {
+        // SigningKeys:0 is a section (its keys are Secret, PublicKeyFile, Id): the value given to it is a secret in the
+        // wrong place, and the error names the key but never shows the value.
+        const string Secret = "c2VjcmV0LXNpZ25pbmcta2V5LW5ldmVyLXByaW50ZWQtYW55d2hlcmU=";
+        (int exitCode, string[] output, string[] error) = await JanusProcess.RunAsync("--check", "--Janus:Auth:SigningKeys:0=" + Secret);
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("janus: Janus:Auth:SigningKeys:0 is a section, not a setting (got a value, not shown: it may be a secret", error[0], StringComparison.Ordinal);
+        Assert.DoesNotContain(output.Concat(error), line => line.Contains(Secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unknown_JANUS_variable_is_refused_with_a_suggestion()
     {
         (int exitCode, string[] _, string[] error) = await JanusProcess.RunAsync([], new Dictionary<string, string> { ["JANUS_LIMITS__MAXQUEUEBYTE"] = "65536" });

@@ -98,7 +98,7 @@ public sealed class JanusSettings
             {
                 if (string.Equals(key, _root, StringComparison.OrdinalIgnoreCase) || IsSection(key))
                 {
-                    problems.Add($"{key} is a section, not a setting (got '{value}'{from}): set one of its keys, e.g. {FirstUnder(key)}.");
+                    problems.Add($"{key} is a section, not a setting (got {Shown(key, value)}{from}): set one of its keys, e.g. {FirstUnder(key)}.");
                 }
                 else
                 {
@@ -108,12 +108,22 @@ public sealed class JanusSettings
             }
             else if (!Converts(setting.Type, value))
             {
-                problems.Add($"{key} must be {setting.Expected} (got '{value}'{from}).");
+                problems.Add($"{key} must be {setting.Expected} (got {Shown(key, value)}{from}).");
             }
         }
 
         return problems;
     }
+
+    /// <summary>
+    /// A value as a start-up error quotes it; not at all under a key that may hold a secret (API and signing keys,
+    /// passwords, tokens), so that a misplaced secret (<c>Janus:Auth:SigningKeys:0=…</c>) never reaches stderr or a log.
+    /// </summary>
+    private static string Shown(string key, string value) =>
+        key.Contains("key", StringComparison.OrdinalIgnoreCase) || key.Contains("secret", StringComparison.OrdinalIgnoreCase)
+        || key.Contains("password", StringComparison.OrdinalIgnoreCase) || key.Contains("token", StringComparison.OrdinalIgnoreCase)
+            ? "a value, not shown: it may be a secret"
+            : $"'{value}'";
 
     /// <summary>What a value of <paramref name="type"/> must look like, in words.</summary>
     public static string Describe(Type type)
