@@ -36,8 +36,11 @@ public readonly record struct StreamPosition(long Offset, string Epoch)
 
             return ok;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: comparing a key unescapes it, and an escaped lone surrogate ("epo\udc00ch")
+            // cannot be unescaped (found by the command parser's fuzz target: it escaped the parser and ended the
+            // connection's read loop instead of answering invalid_position).
             return false;
         }
     }

@@ -329,6 +329,15 @@ public sealed class ClientCommandParserTests
         Assert.False(ClientCommandParser.TryUnescapeTopic(Encoding.UTF8.GetBytes(json), new char[MaxTopicLength], out _));
     }
 
+    [Theory]
+    [InlineData("""{"action":"subscribe","data":"news","since":{"position":"17","epo\udc00ch":"e1"}}""")]
+    [InlineData("""{"action":"subscribe","data":"news","since":{"\ud800":1}}""")]
+    public void A_since_with_an_escaped_lone_surrogate_in_a_key_is_invalid_position_not_an_exception(string json)
+    {
+        // Found by the command parser's fuzz target: comparing the key unescapes it, which throws for a lone surrogate.
+        Assert.Equal(ProtocolError.InvalidPosition, Command(json).Error);
+    }
+
     private static Parsed Command(string json) => Parse(Encoding.UTF8.GetBytes(json), requireAction: true);
 
     private static Parsed PublishBody(string json) => Parse(Encoding.UTF8.GetBytes(json), requireAction: false);
