@@ -206,9 +206,7 @@ public sealed class FanoutEngine
             return;
         }
 
-        OutboundMessage[] messages = t_messages is { } m && m.Length >= count ? m : (t_messages = new OutboundMessage[Math.Max(16, count * 2)]);
-        int[] refused = t_refused is { } r && r.Length >= count ? r : (t_refused = new int[messages.Length]);
-        Array.Clear(refused, 0, count);
+        (OutboundMessage[] messages, int[] refused) = Scratch(count);
         int fanned = 0;
         int totalBytes = 0;
         int subscribers = 0;
@@ -322,11 +320,18 @@ public sealed class FanoutEngine
     [ThreadStatic]
     private static int[]? t_refused;
 
-    private void FanOutBatch(Topic target, PendingPublish[] batch, int count)
+    /// <summary>This thread's arrays for a batch of <paramref name="count"/> messages, the refusal counts cleared.</summary>
+    private static (OutboundMessage[] Messages, int[] Refused) Scratch(int count)
     {
         OutboundMessage[] messages = t_messages is { } m && m.Length >= count ? m : (t_messages = new OutboundMessage[Math.Max(16, count * 2)]);
         int[] refused = t_refused is { } r && r.Length >= count ? r : (t_refused = new int[messages.Length]);
         Array.Clear(refused, 0, count);
+        return (messages, refused);
+    }
+
+    private void FanOutBatch(Topic target, PendingPublish[] batch, int count)
+    {
+        (OutboundMessage[] messages, int[] refused) = Scratch(count);
         IPublishForwarder? forwarder = Volatile.Read(ref _forwarder);
         int totalBytes = 0;
         int subscribers;

@@ -132,13 +132,7 @@ public sealed class OutboundQueue
             if (_bytes + totalBytes > _limit)
             {
                 _state = QueueState.Overflowed;
-                dropped = _ring;
-                droppedHead = _head;
-                droppedCount = _count;
-                _ring = [];
-                _head = 0;
-                _count = 0;
-                _bytes = 0;
+                dropped = TakeAllLocked(out droppedHead, out droppedCount);
                 notify = _sink;
                 result = EnqueueResult.Overflowed;
             }
@@ -343,6 +337,22 @@ public sealed class OutboundQueue
     }
 
     /// <summary>
+    /// Under the lock: empties the queue and hands its ring to the caller (with where its messages start and how many),
+    /// who releases them outside the lock. One place for what closing and overflowing both do.
+    /// </summary>
+    private OutboundMessage[] TakeAllLocked(out int head, out int count)
+    {
+        OutboundMessage[] ring = _ring;
+        head = _head;
+        count = _count;
+        _ring = [];
+        _head = 0;
+        _count = 0;
+        _bytes = 0;
+        return ring;
+    }
+
+    /// <summary>
     /// Closes the queue at once and drops what it holds. Returns true if a drain is still running (it will see
     /// <see cref="DrainStatus.Closed"/> on its next call).
     /// </summary>
@@ -359,13 +369,7 @@ public sealed class OutboundQueue
                 _state = QueueState.Closed;
             }
 
-            dropped = _ring;
-            head = _head;
-            count = _count;
-            _ring = [];
-            _head = 0;
-            _count = 0;
-            _bytes = 0;
+            dropped = TakeAllLocked(out head, out count);
             draining = _drainScheduled;
         }
         finally
@@ -609,13 +613,7 @@ public sealed class OutboundQueue
                 overflow = true;
                 _state = QueueState.Overflowed;
                 _holdAllowance = -1;
-                dropped = _ring;
-                droppedHead = _head;
-                droppedCount = _count;
-                _ring = [];
-                _head = 0;
-                _count = 0;
-                _bytes = 0;
+                dropped = TakeAllLocked(out droppedHead, out droppedCount);
                 notify = _sink;
             }
             else
