@@ -20,6 +20,7 @@ internal static unsafe partial class Libc
     public const int SoReuseAddr = 2;
     public const int SoError = 4;
     public const int SoLinger = 13;
+    public const int SoReusePort = 15;
     public const int IpProtoIp = 0;
     public const int IpProtoTcp = 6;
     public const int TcpNoDelay = 1;

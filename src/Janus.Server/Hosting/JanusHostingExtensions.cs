@@ -82,7 +82,7 @@ public static class JanusHostingExtensions
             JanusEndpoints endpoints = kestrel.ApplicationServices.GetRequiredService<JanusEndpoints>();
             if (current.Tcp.Enabled)
             {
-                ListenTcp(kestrel, current.Tcp, current.Tcp.Port, listen =>
+                ListenTcp(kestrel, current.Tcp, current.Tcp.Port, inline: true, listen =>
                 {
                     if (current.Tcp.ProxyProtocol)
                     {
@@ -100,7 +100,7 @@ public static class JanusHostingExtensions
             if (certificates is not null && current.Tls.TcpPort is int tcpsPort)
             {
                 // The same transport as the plain port: Kestrel's TLS middleware runs over any connection, epoll's included.
-                ListenTcp(kestrel, current.Tcp, tcpsPort, listen =>
+                ListenTcp(kestrel, current.Tcp, tcpsPort, inline: false, listen =>
                 {
                     listen.UseJanusTcpTls(certificates, current.Tls.HandshakeTimeout);
                     listen.UseConnectionHandler<TcpConnectionHandler>();
@@ -247,12 +247,25 @@ public static class JanusHostingExtensions
     private static IPAddress ParseAddress(string address, int port) =>
         address == "*" ? (port == 0 ? IPAddress.Any : IPAddress.IPv6Any) : IPAddress.Parse(address);
 
-    /// <summary>A TCP protocol port: on the epoll transport where it runs, otherwise on Kestrel's sockets.</summary>
-    private static void ListenTcp(KestrelServerOptions kestrel, TcpOptions tcp, int port, Action<ListenOptions> configure)
+    /// <summary>
+    /// A TCP protocol port: on the epoll transport where it runs, otherwise on Kestrel's sockets. An
+    /// <paramref name="inline"/> port's connections are served on their event loop's thread with the application its
+    /// listen options build (see <see cref="EpollListener"/>); the TLS port's go through Kestrel's dispatch, so that a
+    /// handshake never holds a loop.
+    /// </summary>
+    private static void ListenTcp(KestrelServerOptions kestrel, TcpOptions tcp, int port, bool inline, Action<ListenOptions> configure)
     {
         if (tcp.Transport == TcpTransport.Epoll && EpollTransportFactory.IsSupported)
         {
-            kestrel.Listen(new EpollEndPoint(ParseAddress(tcp.Address, port), port, tcp.Backlog), configure);
+            var endPoint = new EpollEndPoint(ParseAddress(tcp.Address, port), port, tcp.Backlog);
+            kestrel.Listen(endPoint, listen =>
+            {
+                configure(listen);
+                if (inline)
+                {
+                    endPoint.InlineApplication = listen.Build();
+                }
+            });
         }
         else
         {

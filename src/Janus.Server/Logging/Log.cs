@@ -105,6 +105,9 @@ internal static partial class Log
     [LoggerMessage(45, LogLevel.Information, "The epoll transport needs Linux; the TCP port uses Kestrel's socket transport")]
     public static partial void EpollUnavailable(ILogger logger);
 
+    [LoggerMessage(91, LogLevel.Error, "Work on epoll loop {Loop} failed (an accept turn); the loop goes on")]
+    public static partial void EpollPostedWorkFailed(ILogger logger, int loop, Exception exception);
+
     [LoggerMessage(46, LogLevel.Information, "accepting again after {Failures} failed attempts: every client that waited in the listen backlog is in")]
     public static partial void EpollAcceptRecovered(ILogger logger, int failures);
 }

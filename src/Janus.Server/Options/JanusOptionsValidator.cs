@@ -25,6 +25,7 @@ public sealed class JanusOptionsValidator : IValidateOptions<JanusOptions>
 
         CheckTls(failures, options);
         Check(failures, options.Tcp.SendThreads is >= 0 and <= 64, $"Janus:Tcp:SendThreads must be between 0 (one per processor) and 64 (got {options.Tcp.SendThreads}).");
+        Check(failures, options.Tcp.EventLoops is >= 0 and <= 256, $"Janus:Tcp:EventLoops must be between 0 (one per processor) and 256 (got {options.Tcp.EventLoops}).");
         Check(failures, options.Tcp.Backlog is >= 1 and <= 65535, $"Janus:Tcp:Backlog must be between 1 and 65535 (got {options.Tcp.Backlog}).");
 
         LimitsOptions limits = options.Limits;

@@ -32,6 +32,13 @@ public sealed class TcpOptions
     public int SendThreads { get; set; }
 
     /// <summary>
+    /// Event loops of the epoll transport (<see cref="TcpTransport.Epoll"/>): threads that each accept, read and answer
+    /// their own share of the TCP ports' connections (one listening socket each, with <c>SO_REUSEPORT</c>, so the
+    /// kernel spreads new connections over them). 0 means one per processor. Defaults to 0.
+    /// </summary>
+    public int EventLoops { get; set; }
+
+    /// <summary>
     /// What carries the TCP port's connections: <see cref="TcpTransport.Epoll"/> (Janus's own transport, the default
     /// on Linux) or <see cref="TcpTransport.Sockets"/> (Kestrel's). The HTTP and WebSocket port always uses Kestrel's.
     /// </summary>

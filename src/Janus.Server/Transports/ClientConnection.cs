@@ -67,10 +67,18 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
         RemoteEndPoint = remoteEndPoint;
         _lastReceived = services.Clock.Now;
         _lastSent = _lastReceived;
+        SenderAffinity = services.Senders.NextAffinity();
     }
 
     /// <summary>The shared services.</summary>
     protected ConnectionServices Services { get; }
+
+    /// <summary>
+    /// The sender thread this connection's drains are queued on (<see cref="SendScheduler"/>): the number of the event
+    /// loop that reads it, for a connection of the epoll transport, so each loop's clients are written by one sender;
+    /// round robin for the others.
+    /// </summary>
+    internal int SenderAffinity { get; private protected init; }
 
     /// <summary>The session this connection carries.</summary>
     public Session Session { get; }

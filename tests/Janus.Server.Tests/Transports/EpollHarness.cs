@@ -33,12 +33,13 @@ internal sealed class EpollHarness : IAsyncDisposable
 
     public int Port => ((IPEndPoint)Listener.EndPoint).Port;
 
-    public static EpollTransportFactory CreateFactory() =>
-        new(Microsoft.Extensions.Options.Options.Create(new JanusOptions()), NullLogger<EpollTransportFactory>.Instance);
+    /// <summary>A factory with <paramref name="loops"/> event loops (one by default: most tests here reason about one loop thread).</summary>
+    public static EpollTransportFactory CreateFactory(int loops = 1) =>
+        new(Microsoft.Extensions.Options.Options.Create(new JanusOptions { Tcp = { EventLoops = loops } }), NullLogger<EpollTransportFactory>.Instance);
 
-    public static async Task<EpollHarness> StartAsync(IPAddress? address = null)
+    public static async Task<EpollHarness> StartAsync(IPAddress? address = null, int loops = 1)
     {
-        EpollTransportFactory factory = CreateFactory();
+        EpollTransportFactory factory = CreateFactory(loops);
         try
         {
             IConnectionListener listener = await factory.BindAsync(new EpollEndPoint(address ?? IPAddress.Loopback, 0));

@@ -57,6 +57,12 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
     /// <summary>Tells this connection's epoll events from those of an earlier socket with the same descriptor.</summary>
     public uint Generation { get; }
 
+    /// <summary>The loop whose thread reads this connection.</summary>
+    public EpollLoop Loop => _loop;
+
+    /// <summary>The listener that runs this connection's application itself (null: Kestrel does).</summary>
+    public EpollListener? ServedBy { get; set; }
+
     /// <summary>
     /// Guards the descriptor and the reader's and writer's state. The connection object itself, locked with
     /// <see cref="Monitor"/>: a lock object of its own would cost every idle connection another 40 bytes, and nothing
@@ -69,11 +75,13 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
 
     public override string ConnectionId
     {
-        get => _connectionId ??= string.Create(9, Generation, static (chars, generation) =>
+        get => _connectionId ??= string.Create(11, ((ulong)_loop.Index << 32) | Generation, static (chars, id) =>
         {
             // One string, not a formatted number and then a concatenation: Kestrel asks for it on every connection.
+            // The loop's number and its generation: each loop numbers its own connections.
             chars[0] = 'E';
-            generation.TryFormat(chars[1..], out _, "X8", System.Globalization.CultureInfo.InvariantCulture);
+            ((byte)(id >> 32)).TryFormat(chars[1..], out _, "X2", System.Globalization.CultureInfo.InvariantCulture);
+            ((uint)id).TryFormat(chars[3..], out _, "X8", System.Globalization.CultureInfo.InvariantCulture);
         });
         set => _connectionId = value;
     }
@@ -197,6 +205,13 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
 
     public override ValueTask DisposeAsync()
     {
+        Dispose();
+        return base.DisposeAsync();
+    }
+
+    /// <summary>What <see cref="DisposeAsync"/> does, synchronously: all of it.</summary>
+    public void Dispose()
+    {
         // Kestrel disposes every connection when its handler returns, normally long after it closed: an exception
         // object per departing client only for a connection that is still open.
         if (Volatile.Read(ref _closedFired) == 0)
@@ -207,7 +222,6 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
         _reader.ReleaseBuffer();
         _writer.ReleaseBuffer();
         _closed.Dispose();
-        return base.DisposeAsync();
     }
 
     /// <summary>Reads and drops input, while lingering, and closes at the peer's end of the stream.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Connections;
 
 namespace Janus.Server.Transports.Epoll;
 
@@ -22,4 +23,12 @@ public sealed class EpollEndPoint : IPEndPoint
 
     /// <summary>The listen backlog (the kernel caps it at <c>net.core.somaxconn</c>).</summary>
     public int Backlog { get; }
+
+    /// <summary>
+    /// The application to run on each accepted connection on its event loop's thread, instead of handing the
+    /// connection to Kestrel's dispatch (which queues every connection to the thread pool); null: through Kestrel.
+    /// For a port whose connections start with no expensive work (the plain TCP port, not the TLS one, whose
+    /// handshake would hold the loop).
+    /// </summary>
+    public ConnectionDelegate? InlineApplication { get; set; }
 }

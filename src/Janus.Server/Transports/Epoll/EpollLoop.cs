@@ -7,9 +7,11 @@ using Microsoft.Extensions.Logging;
 namespace Janus.Server.Transports.Epoll;
 
 /// <summary>
-/// The one thread that watches every epoll-transport socket: an edge-triggered epoll set holding the listening
-/// sockets and each connection (registered once, for input and output, never modified), plus an eventfd for work
-/// posted from other threads.
+/// One event loop of the epoll transport: a thread and an edge-triggered epoll set holding its listening sockets
+/// (one per listener, see <see cref="ListenSocket"/>) and each connection accepted from them (registered once, for
+/// input and output, never modified), plus an eventfd for work posted from other threads. There is one loop per core
+/// by default (<c>Janus:Tcp:EventLoops</c>); a connection stays on the loop that accepted it, and loops share no
+/// lock on the hot path (docs/architecture.md).
 /// </summary>
 /// <remarks>
 /// <para>Readable connections are received from here and their reader's continuation runs inline, so a client's
@@ -44,6 +46,7 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly int _wakeFd;
     private readonly EpollEvents _events = new(MaxEvents);
     private readonly ConcurrentQueue<EpollConnection> _resumes = new();
+    private readonly ConcurrentQueue<Action> _posted = new();
 
     // Lingering connections by deadline (Environment.TickCount64): appended in deadline order, as the linger time is
     // the same for all. One that ended early stays until its deadline, when ending it again does nothing.
@@ -51,16 +54,18 @@ internal sealed unsafe class EpollLoop : IDisposable
     private readonly Lock _lingerGate = new();
     private int _lingerCount;
     private readonly Lock _slotsGate = new();
-    private readonly List<EpollListener> _listeners = [];
+    private readonly List<ListenSocket> _listeners = [];
     private readonly Thread _thread;
     private EpollConnection?[] _slots = new EpollConnection?[1024];
     private int _generation;
+    private int _connections;
     private volatile bool _stopping;
     private bool _releaseOnExit;
 
-    public EpollLoop(ILogger logger)
+    public EpollLoop(ILogger logger, int index = 0)
     {
         _logger = logger;
+        Index = index;
         _epfd = Libc.EpollCreate1(Libc.EpollCloExec);
         if (_epfd < 0)
         {
@@ -75,21 +80,30 @@ internal sealed unsafe class EpollLoop : IDisposable
             throw new IOException($"eventfd setup failed (errno {errno}).");
         }
 
-        _thread = new Thread(Run) { IsBackground = true, Name = "janus-epoll" };
+        _thread = new Thread(Run) { IsBackground = true, Name = "janus-epoll-" + index };
         _thread.Start();
     }
 
-    /// <summary>Watches a listening socket; its <see cref="EpollListener.OnAcceptReady"/> runs on every new arrival.</summary>
-    public void AddListener(EpollListener listener, int fd)
+    /// <summary>The loop's number, from 0.</summary>
+    public int Index { get; }
+
+    /// <summary>The connections registered on this loop now.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connections);
+
+    /// <summary>Whether the calling thread is this loop's.</summary>
+    public bool IsLoopThread => Thread.CurrentThread == _thread;
+
+    /// <summary>Watches a listening socket; its listener's <see cref="EpollListener.OnAcceptReady"/> runs on every new arrival.</summary>
+    public void AddListener(ListenSocket socket)
     {
         int index;
         lock (_slotsGate)
         {
             index = _listeners.Count;
-            _listeners.Add(listener);
+            _listeners.Add(socket);
         }
 
-        if (EpollEvents.Control(_epfd, Libc.EpollCtlAdd, fd, Libc.EpollIn | Libc.EpollEt, ListenerFlag | (uint)index) != 0)
+        if (EpollEvents.Control(_epfd, Libc.EpollCtlAdd, socket.Fd, Libc.EpollIn | Libc.EpollEt, ListenerFlag | (uint)index) != 0)
         {
             throw new IOException($"epoll_ctl on the listening socket failed (errno {Libc.Errno}).");
         }
@@ -127,6 +141,8 @@ internal sealed unsafe class EpollLoop : IDisposable
             _slots[fd] = connection;
         }
 
+        Interlocked.Increment(ref _connections);
+
         ulong token = ((ulong)connection.Generation << 32) | (uint)fd;
         if (EpollEvents.Control(_epfd, Libc.EpollCtlAdd, fd, ConnectionEvents, token) != 0)
         {
@@ -147,6 +163,33 @@ internal sealed unsafe class EpollLoop : IDisposable
             if ((uint)fd < (uint)slots.Length && ReferenceEquals(slots[fd], connection))
             {
                 slots[fd] = null;
+                Interlocked.Decrement(ref _connections);
+            }
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> on the loop thread, after the events of the current pass.</summary>
+    public void Post(Action action)
+    {
+        _posted.Enqueue(action);
+        ulong one = 1;
+        Libc.Write(_wakeFd, &one, sizeof(ulong));
+    }
+
+    /// <summary>Aborts every connection of this loop that <paramref name="listener"/> served inline (a shutdown past its time).</summary>
+    public void AbortServedBy(EpollListener listener)
+    {
+        EpollConnection?[] slots;
+        lock (_slotsGate)
+        {
+            slots = (EpollConnection?[])_slots.Clone();
+        }
+
+        foreach (EpollConnection? connection in slots)
+        {
+            if (connection is not null && ReferenceEquals(connection.ServedBy, listener))
+            {
+                connection.Abort();
             }
         }
     }
@@ -318,18 +361,39 @@ internal sealed unsafe class EpollLoop : IDisposable
                 Guard(resumed, Libc.EpollIn);
             }
 
+            while (_posted.TryDequeue(out Action? action))
+            {
+                try
+                {
+                    action();
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // Posted work (an accept turn) must never stop the loop every other connection depends on.
+                    Log.EpollPostedWorkFailed(_logger, Index, ex);
+                }
+            }
+
             return;
         }
 
         if ((token & ListenerFlag) != 0)
         {
-            EpollListener listener;
+            ListenSocket socket;
             lock (_slotsGate)
             {
-                listener = _listeners[(int)(token & int.MaxValue)];
+                socket = _listeners[(int)(token & int.MaxValue)];
             }
 
-            listener.OnAcceptReady();
+            try
+            {
+                socket.Listener.OnAcceptReady(socket);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Log.EpollPostedWorkFailed(_logger, Index, ex);
+            }
+
             return;
         }
 

@@ -20,8 +20,9 @@ public sealed class EpollTransportFactory : IConnectionListenerFactory, IConnect
 {
     private readonly ILogger<EpollTransportFactory> _logger;
     private readonly int _maxReadBufferBytes;
+    private readonly int _loopCount;
     private readonly Lock _gate = new();
-    private EpollLoop? _loop;
+    private EpollLoop[]? _loops;
 
     /// <summary>Creates the factory; the loop thread starts at the first bind.</summary>
     public EpollTransportFactory(IOptions<JanusOptions> options, ILogger<EpollTransportFactory> logger)
@@ -29,6 +30,19 @@ public sealed class EpollTransportFactory : IConnectionListenerFactory, IConnect
         ArgumentNullException.ThrowIfNull(options);
         _logger = logger;
         _maxReadBufferBytes = options.Value.Limits.TransportReadBufferBytes;
+        _loopCount = options.Value.Tcp.EventLoops > 0 ? options.Value.Tcp.EventLoops : Environment.ProcessorCount;
+    }
+
+    /// <summary>The event loops, once the first endpoint is bound (empty before).</summary>
+    internal IReadOnlyList<EpollLoop> Loops
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _loops ?? [];
+            }
+        }
     }
 
     /// <summary>Whether this host can run the transport (it needs Linux's epoll).</summary>
@@ -45,13 +59,22 @@ public sealed class EpollTransportFactory : IConnectionListenerFactory, IConnect
             throw new NotSupportedException($"The epoll transport binds only {nameof(EpollEndPoint)}s, on Linux.");
         }
 
-        EpollLoop loop;
+        EpollLoop[] loops;
         lock (_gate)
         {
-            loop = _loop ??= new EpollLoop(_logger);
+            if (_loops is null)
+            {
+                _loops = new EpollLoop[_loopCount];
+                for (int i = 0; i < _loops.Length; i++)
+                {
+                    _loops[i] = new EpollLoop(_logger, i);
+                }
+            }
+
+            loops = _loops;
         }
 
-        return new ValueTask<IConnectionListener>(EpollListener.Bind(loop, _logger, epoll, _maxReadBufferBytes, DescriptorReserve.FromProcessLimit()));
+        return new ValueTask<IConnectionListener>(EpollListener.Bind(loops, _logger, epoll, _maxReadBufferBytes, DescriptorReserve.FromProcessLimit()));
     }
 
     /// <inheritdoc />
@@ -59,8 +82,12 @@ public sealed class EpollTransportFactory : IConnectionListenerFactory, IConnect
     {
         lock (_gate)
         {
-            _loop?.Dispose();
-            _loop = null;
+            foreach (EpollLoop loop in _loops ?? [])
+            {
+                loop.Dispose();
+            }
+
+            _loops = null;
         }
     }
 }

@@ -34,6 +34,12 @@ internal sealed class TcpConnection : ClientConnection
     {
         _context = context;
         _tls = tls;
+        if (context is Epoll.EpollConnection epoll)
+        {
+            // Written by the sender matched to the loop that reads it (Kestrel hands middleware the transport's own context).
+            SenderAffinity = epoll.Loop.Index;
+        }
+
         HoldAdmission(admission);
         MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);
         _maxFrameBytes = services.Options.Limits.MaxFrameBytes;
