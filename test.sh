@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Janus test on a fresh machine: installs what the tests need (redis-server for the cluster tests,
-# chromium for the dashboard test) when it is missing, runs the whole solution and the code-style check, and ends
+# nats-server for the bot's NATS test, chromium for the dashboard test) when it is missing, runs the whole solution and the code-style check, and ends
 # with one line, "N passed, N failed", counted from the TRX results (a style failure counts as one). Exits non-zero
 # on any failure.
 set -uo pipefail
@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Debian's package puts nats-server in /usr/sbin, which is not on every user's PATH.
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
   sudo=""

@@ -12,8 +12,8 @@ internal static class BotCommandLine
     public static RootCommand Build()
     {
         var fleet = new FleetOptionSet("Number of clients (the original's N).", clientsDefault: 1, "Connections being set up at once, over all workers.");
-        var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 6379 for redis)." };
-        var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, or redis (RESP SUBSCRIBE/PUBLISH with the same timestamped JSON).", DefaultValueFactory = _ => BotProtocol.Janus };
+        var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 6379 for redis, 4222 for nats)." };
+        var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, redis (RESP SUBSCRIBE/PUBLISH) or nats (SUB/PUB), the last two with the same timestamped JSON.", DefaultValueFactory = _ => BotProtocol.Janus };
         var rounds = new Option<int>("--rounds", "-r") { Description = "Publish this many times; each round is reported, then a summary.", DefaultValueFactory = _ => 1 };
         var throughput = new Option<int>("--throughput", "-k") { Description = "Publish K messages back to back per round (per topic) and report deliveries/s." };
         var topics = new Option<int>("--topics", "-t") { Description = "Spread the clients over T topics (events-0 … events-T-1).", DefaultValueFactory = _ => 1 };
@@ -40,7 +40,7 @@ internal static class BotCommandLine
                 Idle = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(idle))),
                 Interval = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))),
             };
-            int chosenPort = result.GetValue(port) ?? (chosen == BotProtocol.Redis ? 6379 : 8081);
+            int chosenPort = result.GetValue(port) ?? BotRun.DefaultPort(chosen);
             return await RunTestAsync(fleet.Read(result, options, chosenPort), Console.Out, Console.Error, cancellationToken);
         });
 
@@ -53,7 +53,7 @@ internal static class BotCommandLine
             return await new WorkerHost(input, output, log).RunAsync();
         });
 
-        return new RootCommand("janus-bot: the load-test bot of the original Janus, for Janus and Redis pub/sub.") { test, StormCommand.Build(), worker };
+        return new RootCommand("janus-bot: the load-test bot of the original Janus, for Janus, Redis and NATS pub/sub.") { test, StormCommand.Build(), worker };
     }
 
     /// <summary>Runs a test and prints its report; the exit code is 0 only when every client was good in every round.</summary>

@@ -15,10 +15,18 @@ namespace Janus.Bot.Coordination;
 /// </summary>
 internal static class BotRun
 {
+    /// <summary>The server's usual port for <paramref name="protocol"/>.</summary>
+    public static int DefaultPort(BotProtocol protocol) => protocol switch
+    {
+        BotProtocol.Redis => 6379,
+        BotProtocol.Nats => 4222,
+        _ => 8081,
+    };
+
     public static async Task<BotReport> RunAsync(BotOptions options, TextWriter diagnostics, IAnsiConsole? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        int defaultPort = options.Protocol == BotProtocol.Redis ? 6379 : 8081;
+        int defaultPort = DefaultPort(options.Protocol);
         IReadOnlyList<IPEndPoint> hosts = AddressList.ParseHosts(options.Hosts, defaultPort);
         if (hosts.Count == 0)
         {
@@ -78,7 +86,12 @@ internal static class BotRun
             }
 
             report.IdleDoneUnixMs = WallClock.NowMilliseconds();
-            await using IPublisher publisher = options.Protocol == BotProtocol.Redis ? new RedisPublisher(publishTo) : new JanusPublisher(publishTo);
+            await using IPublisher publisher = options.Protocol switch
+            {
+                BotProtocol.Redis => new RedisPublisher(publishTo),
+                BotProtocol.Nats => new NatsPublisher(publishTo),
+                _ => new JanusPublisher(publishTo),
+            };
             for (int round = 1; round <= options.Rounds; round++)
             {
                 await publisher.PrepareAsync(topics.Length * options.MessagesPerRound, ct);

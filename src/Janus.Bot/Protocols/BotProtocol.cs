@@ -8,4 +8,7 @@ internal enum BotProtocol
 
     /// <summary>Redis pub/sub over RESP, carrying the same timestamped JSON, for side-by-side figures.</summary>
     Redis,
+
+    /// <summary>Core NATS pub/sub (a hand-written client protocol), carrying the same timestamped JSON.</summary>
+    Nats,
 }

@@ -13,10 +13,10 @@ internal abstract class ClientProtocol
     /// <summary>Whether the server greets first and the subscribe waits for the greeting.</summary>
     public abstract bool WaitsForGreeting { get; }
 
-    /// <summary>Sent as soon as the connection is up (Janus: PING, as the original; Redis: SUBSCRIBE).</summary>
+    /// <summary>Sent as soon as the connection is up (Janus: PING, as the original; Redis: SUBSCRIBE; NATS: nothing, it waits for INFO).</summary>
     public abstract byte[] Hello(string topic);
 
-    /// <summary>Sent on the greeting (Janus only).</summary>
+    /// <summary>Sent on the greeting (Janus; NATS: CONNECT, SUB and PING on the INFO).</summary>
     public abstract byte[] Subscribe(string topic);
 
     /// <summary>The answer to a heartbeat.</summary>
@@ -33,6 +33,7 @@ internal abstract class ClientProtocol
     {
         BotProtocol.Janus => JanusClientProtocol.Instance,
         BotProtocol.Redis => RedisClientProtocol.Instance,
+        BotProtocol.Nats => NatsClientProtocol.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
 }

@@ -103,7 +103,8 @@ internal sealed class TestLoop : ReceiveLoop
     {
         ref ClientSlot client = ref _clients[index];
         client.Phase = _protocol.WaitsForGreeting ? ClientPhase.AwaitGreeting : ClientPhase.AwaitAck;
-        if (!Send(index, _hello[client.Topic]))
+        byte[] hello = _hello[client.Topic];
+        if (hello.Length > 0 && !Send(index, hello))
         {
             RetryOrFail(index);
         }
