@@ -15,6 +15,7 @@ internal static class BotCommandLine
         var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 6379 for redis, 4222 for nats)." };
         var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, redis (RESP SUBSCRIBE/PUBLISH) or nats (SUB/PUB), the last two with the same timestamped JSON.", DefaultValueFactory = _ => BotProtocol.Janus };
         var rounds = new Option<int>("--rounds", "-r") { Description = "Publish this many times; each round is reported, then a summary.", DefaultValueFactory = _ => 1 };
+        var publishers = new Option<int>("--publishers") { Description = "redis: publish each round over this many connections at once, its messages dealt over them in turn (janus publishes each message on a connection of its own, as the original bot did).", DefaultValueFactory = _ => 1 };
         var throughput = new Option<int>("--throughput", "-k") { Description = "Publish K messages back to back per round (per topic) and report deliveries/s." };
         var topics = new Option<int>("--topics", "-t") { Description = "Spread the clients over T topics (events-0 … events-T-1).", DefaultValueFactory = _ => 1 };
         var timeout = new Option<double>("--timeout") { Description = "Seconds a client waits for its messages once a round starts (the original's 5).", DefaultValueFactory = _ => 5 };
@@ -24,7 +25,7 @@ internal static class BotCommandLine
 
         var test = new Command("test", "Run the original bot's test: N clients subscribe to 'events', one message is published, each client measures its latency.")
         {
-            fleet.Clients, fleet.Host, port, fleet.Hosts, fleet.PublishTo, protocol, rounds, throughput, topics, fleet.Json, fleet.Quiet,
+            fleet.Clients, fleet.Host, port, fleet.Hosts, fleet.PublishTo, protocol, rounds, throughput, publishers, topics, fleet.Json, fleet.Quiet,
             fleet.Sources, fleet.Workers, fleet.ClientsPerWorker, fleet.IoThreads, fleet.ConnectConcurrency, timeout, fleet.SetupTimeout, idle, interval,
         };
         test.SetAction(async (result, cancellationToken) =>
@@ -35,6 +36,7 @@ internal static class BotCommandLine
                 Protocol = chosen,
                 Rounds = result.GetValue(rounds),
                 Throughput = Math.Max(0, result.GetValue(throughput)),
+                Publishers = Math.Max(1, result.GetValue(publishers)),
                 Topics = result.GetValue(topics),
                 Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
                 Idle = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(idle))),

@@ -12,6 +12,9 @@ internal sealed record BotOptions : FleetOptions
     /// <summary>Messages published back to back per topic per round; 0 is the original's single message.</summary>
     public int Throughput { get; init; }
 
+    /// <summary>Redis: publish over this many connections at once (Janus always uses a connection per message).</summary>
+    public int Publishers { get; init; } = 1;
+
     /// <summary>How long a client waits for its messages once a round starts; the original's 5 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 

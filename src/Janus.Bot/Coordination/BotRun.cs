@@ -88,7 +88,7 @@ internal static class BotRun
             report.IdleDoneUnixMs = WallClock.NowMilliseconds();
             await using IPublisher publisher = options.Protocol switch
             {
-                BotProtocol.Redis => new RedisPublisher(publishTo),
+                BotProtocol.Redis => new RedisPublisher(publishTo, options.Publishers),
                 BotProtocol.Nats => new NatsPublisher(publishTo),
                 _ => new JanusPublisher(publishTo),
             };
