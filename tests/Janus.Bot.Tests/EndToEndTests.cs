@@ -150,6 +150,32 @@ public sealed partial class EndToEndTests
     }
 
     [Fact]
+    public async Task Redis_messages_dealt_over_seven_publishers_all_arrive()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        var options = new BotOptions
+        {
+            Clients = 50,
+            Protocol = BotProtocol.Redis,
+            Hosts = [redis.EndPoint.ToString()],
+            Rounds = 2,
+            Throughput = 20,
+            Publishers = 7,
+            Quiet = true,
+        };
+
+        BotReport report = await BotRun.RunAsync(options, TextWriter.Null, null, CancellationToken.None);
+
+        // 20 messages over 7 connections: 3, 3, 3, 3, 3, 3, 2, each publisher's answers counted before the next round.
+        foreach (RoundReport round in report.Rounds)
+        {
+            Assert.Equal(50, round.Good);
+            Assert.Equal(0, round.Lost);
+            Assert.Equal(50 * 20, round.Deliveries);
+        }
+    }
+
+    [Fact]
     public async Task The_last_progress_line_shows_the_setup_time_of_the_report()
     {
         // Regression: setup was taken after the progress display had written its last line, so the report said 513 ms
