@@ -306,7 +306,9 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         {
             if (!_unbound)
             {
-                _unbound = true;
+                // A full fence between this write and the read of _live below (see Served).
+                Volatile.Write(ref _unbound, true);
+                Interlocked.MemoryBarrier();
                 foreach (ListenSocket socket in _sockets)
                 {
                     lock (socket.Gate)
@@ -319,7 +321,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
 
             wake = _waiting;
             _waiting = false;
-            if (_live > 0)
+            if (Volatile.Read(ref _live) > 0)
             {
                 _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 drained = _drained.Task;
@@ -439,11 +441,8 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     /// <summary>Runs the application on this thread until its first wait; the connection is disposed when it returns.</summary>
     private void Serve(EpollConnection connection)
     {
-        lock (_gate)
-        {
-            _live++;
-        }
-
+        // Counted without the listener's lock: every loop accepts through this listener.
+        Interlocked.Increment(ref _live);
         connection.ServedBy = this;
         Task task;
         try
@@ -474,16 +473,16 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         }
 
         connection.Dispose();
-        TaskCompletionSource? drained = null;
-        lock (_gate)
+
+        // The last one after an unbind: the unbind sets _unbound before it reads _live, and creates _drained under the
+        // lock taken here, so either it saw this count or this sees its flag (and waits for the lock to read _drained).
+        if (Interlocked.Decrement(ref _live) == 0 && Volatile.Read(ref _unbound))
         {
-            if (--_live == 0 && _unbound)
+            lock (_gate)
             {
-                drained = _drained;
+                _drained?.TrySetResult();
             }
         }
-
-        drained?.TrySetResult();
     }
 
     /// <summary>Whether a descriptor below the reserve is free (the probe runs under the socket's gate: its descriptor stays open).</summary>
