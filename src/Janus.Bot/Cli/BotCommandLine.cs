@@ -21,12 +21,14 @@ internal static class BotCommandLine
         var timeout = new Option<double>("--timeout") { Description = "Seconds a client waits for its messages once a round starts (the original's 5).", DefaultValueFactory = _ => 5 };
         var idle = new Option<double>("--idle") { Description = "Seconds to hold all clients idle after setup, before the first round (e.g. to sample the server's memory)." };
         var interval = new Option<double>("--interval") { Description = "Seconds between rounds.", DefaultValueFactory = _ => 0.5 };
+        var reconnectStorm = new Option<bool>("--reconnect-storm") { Description = "After setup, reset every connection at once and reconnect and subscribe every client again (no resume); report the time until all are subscribed again, then run the rounds." };
         FleetOptionSet.MustBePositive(rounds, topics);
 
         var test = new Command("test", "Run the original bot's test: N clients subscribe to 'events', one message is published, each client measures its latency.")
         {
             fleet.Clients, fleet.Host, port, fleet.Hosts, fleet.PublishTo, protocol, rounds, throughput, publishers, topics, fleet.Json, fleet.Quiet,
             fleet.Sources, fleet.Workers, fleet.ClientsPerWorker, fleet.IoThreads, fleet.ConnectConcurrency, timeout, fleet.SetupTimeout, idle, interval,
+            reconnectStorm,
         };
         test.SetAction(async (result, cancellationToken) =>
         {
@@ -41,6 +43,7 @@ internal static class BotCommandLine
                 Timeout = TimeSpan.FromSeconds(result.GetValue(timeout)),
                 Idle = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(idle))),
                 Interval = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))),
+                ReconnectStorm = result.GetValue(reconnectStorm),
             };
             int chosenPort = result.GetValue(port) ?? BotRun.DefaultPort(chosen);
             return await RunTestAsync(fleet.Read(result, options, chosenPort), Console.Out, Console.Error, cancellationToken);

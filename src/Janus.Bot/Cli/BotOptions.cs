@@ -24,9 +24,15 @@ internal sealed record BotOptions : FleetOptions
     /// <summary>Pause between rounds.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// After setup (and the idle hold), reset every connection at once and set every client up again as at setup
+    /// (connect, greet, subscribe: no resume), timed until all are subscribed again; then the rounds.
+    /// </summary>
+    public bool ReconnectStorm { get; init; }
+
     public int MessagesPerRound => Throughput > 0 ? Throughput : 1;
 
     /// <inheritdoc />
     public override TimeSpan MaxRunTime =>
-        SetupTimeout + Idle + (Rounds * (Timeout + Interval + TimeSpan.FromSeconds(15))) + TimeSpan.FromSeconds(30);
+        SetupTimeout + (ReconnectStorm ? SetupTimeout : TimeSpan.Zero) + Idle + (Rounds * (Timeout + Interval + TimeSpan.FromSeconds(15))) + TimeSpan.FromSeconds(30);
 }

@@ -3,6 +3,7 @@ using System.Net;
 using Janus.Bot.Cli;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
+using Janus.Bot.Storm;
 using Janus.Bot.Worker;
 using Spectre.Console;
 
@@ -86,6 +87,11 @@ internal static class BotRun
             }
 
             report.IdleDoneUnixMs = WallClock.NowMilliseconds();
+            if (options.ReconnectStorm)
+            {
+                (report.ReconnectStorm, report.ReconnectStormMs) = await ReconnectStormAsync(workers, options.Clients, progress, ct);
+            }
+
             await using IPublisher publisher = options.Protocol switch
             {
                 BotProtocol.Redis => new RedisPublisher(publishTo, options.Publishers),
@@ -153,5 +159,23 @@ internal static class BotRun
         // the server is fresh): the summary keeps it, so good/bad/lost cover every client-round, and this one leaves it out.
         report.SummaryWithoutWarmUp = rounds.Length < 2 ? null : RoundReport.Summarize(merged[1..], rounds[1..], options.Clients, report.SetupMs);
         return report;
+    }
+
+    /// <summary>
+    /// The plain reconnect storm: every worker resets all its connections at once and sets every client up again (no
+    /// resume), reported as setup is; the tally says when the first went and the last was back.
+    /// </summary>
+    private static async Task<(StormCutReport Storm, double Ms)> ReconnectStormAsync(List<WorkerProcess> workers, long clients, IAnsiConsole? progress, CancellationToken ct)
+    {
+        long started = Stopwatch.GetTimestamp();
+        foreach (WorkerProcess worker in workers)
+        {
+            worker.Send(new ControlMessage { Type = ControlMessage.ReconnectType });
+        }
+
+        Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
+        (ControlMessage[] readies, double ms) = await SetupProgress.WaitAsync(progress, clients, workers, ready, started, "reconnect storm");
+        StormEpisodeTally merged = StormEpisodeTally.Merge(1, readies.Select(r => r.Episode ?? new StormEpisodeTally()).ToArray());
+        return (StormCutReport.From(merged), ms);
     }
 }

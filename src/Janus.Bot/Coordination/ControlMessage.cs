@@ -13,7 +13,9 @@ namespace Janus.Bot.Coordination;
 /// Subscribed, Failed; CpuUs in ready), <c>armed</c> (Round), <c>result</c> (Tally), <c>stopped</c> (Late, Duplicates), <c>error</c> (Message).
 /// A storm (<c>janus-bot storm</c>) has its own middle: coordinator to worker <c>cut</c> (Round, Fraction, Seed,
 /// DeadlineUs) and <c>drain</c> (FinalSequences, DeadlineUs); worker to coordinator <c>cutdone</c> (Episode) and
-/// <c>drained</c> (Storm).
+/// <c>drained</c> (Storm). <c>test --reconnect-storm</c> adds <c>reconnect</c> (coordinator to worker: reset every
+/// connection, set every client up again), answered as <c>connect</c> is (<c>progress</c>, then <c>ready</c>, whose
+/// Episode holds the storm's tally).
 /// </remarks>
 internal sealed class ControlMessage
 {
@@ -32,6 +34,7 @@ internal sealed class ControlMessage
     public const string CutDoneType = "cutdone";
     public const string DrainType = "drain";
     public const string DrainedType = "drained";
+    public const string ReconnectType = "reconnect";
 
     public string Type { get; set; } = "";
 

@@ -32,7 +32,7 @@ internal static class SetupProgress
     /// timestamp taken when the workers were told to connect) to the last ready.
     /// </summary>
     public static async Task<(ControlMessage[] Readies, double SetupMs)> WaitAsync(
-        IAnsiConsole? console, long total, IReadOnlyList<WorkerProcess> workers, Task<ControlMessage[]> ready, long started)
+        IAnsiConsole? console, long total, IReadOnlyList<WorkerProcess> workers, Task<ControlMessage[]> ready, long started, string phase = "setup")
     {
         ArgumentNullException.ThrowIfNull(ready);
         Task<double> setup = MeasureAsync(ready, started);
@@ -44,13 +44,13 @@ internal static class SetupProgress
             }
             else
             {
-                await ShowLinesAsync(console, total, workers, setup, started);
+                await ShowLinesAsync(console, total, workers, setup, started, phase);
             }
 
             if (setup.IsCompletedSuccessfully)
             {
                 (long c, long s, long f) = Sum(workers);
-                console.WriteLine(Invariant($"setup done: {s}/{total} subscribed, {c} connected, {f} failed, setup: {setup.Result:F2}ms"));
+                console.WriteLine(Invariant($"{phase} done: {s}/{total} subscribed, {c} connected, {f} failed, {phase}: {setup.Result:F2}ms"));
             }
         }
 
@@ -89,7 +89,7 @@ internal static class SetupProgress
             });
     }
 
-    private static async Task ShowLinesAsync(IAnsiConsole console, long total, IReadOnlyList<WorkerProcess> workers, Task until, long started)
+    private static async Task ShowLinesAsync(IAnsiConsole console, long total, IReadOnlyList<WorkerProcess> workers, Task until, long started, string phase)
     {
         while (!until.IsCompleted)
         {
@@ -98,7 +98,7 @@ internal static class SetupProgress
             {
                 (long c, long s, long f) = Sum(workers);
                 double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
-                console.WriteLine(Invariant($"setup: {s}/{total} subscribed, {c} connected, {f} failed ({seconds:F1}s so far)"));
+                console.WriteLine(Invariant($"{phase}: {s}/{total} subscribed, {c} connected, {f} failed ({seconds:F1}s so far)"));
             }
         }
     }

@@ -1,3 +1,5 @@
+using Janus.Bot.Storm;
+
 namespace Janus.Bot.Results;
 
 /// <summary>Everything one <c>janus-bot test</c> run measured; <c>--json</c> prints this.</summary>
@@ -42,6 +44,16 @@ internal sealed class BotReport
     public long IdleDoneUnixMs { get; set; }
 
     public long EndUnixMs { get; set; }
+
+    /// <summary>
+    /// With <c>--reconnect-storm</c>: every connection reset at once after the idle hold and set up again (no resume);
+    /// <c>Resumed</c> counts the clients subscribed again, <c>AllResumedMs</c> is from the first reset to the last ACK
+    /// (or subscribe reply). Null without it.
+    /// </summary>
+    public StormCutReport? ReconnectStorm { get; set; }
+
+    /// <summary>With <c>--reconnect-storm</c>: from telling the workers to reset until the last reported every client back, as setup is timed.</summary>
+    public double ReconnectStormMs { get; set; }
 
     public IReadOnlyList<RoundReport> Rounds { get; set; } = [];
 

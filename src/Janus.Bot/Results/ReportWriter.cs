@@ -21,6 +21,12 @@ internal static class ReportWriter
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(report);
         bool several = report.Rounds.Count > 1;
+        if (report.ReconnectStorm is { } storm)
+        {
+            writer.WriteLine(Invariant($"reconnect storm: {storm.Cut} reset, {storm.Resumed} subscribed again, {storm.Failed} failed, {storm.NotResumed} not back, all subscribed again in {storm.AllResumedMs:F2}ms ({report.ReconnectStormMs:F2}ms as setup is timed)"));
+            writer.WriteLine(Invariant($"  per client, reset to subscribed again: p50 {storm.ResumeTime.P50Ms:F2}ms, p99 {storm.ResumeTime.P99Ms:F2}ms, max {storm.ResumeTime.MaxMs:F2}ms"));
+        }
+
         foreach (RoundReport round in report.Rounds)
         {
             if (several)

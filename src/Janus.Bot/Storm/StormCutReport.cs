@@ -26,6 +26,11 @@ internal sealed class StormCutReport
     /// <summary>From the first cut until every cut client had received everything up to the position its answer named.</summary>
     public double AllCaughtUpMs { get; set; }
 
+    /// <summary>Wall clock (unix ms) of the first cut, and of the last answer: a script lines its samples of the servers up with them.</summary>
+    public double FirstCutUnixMs { get; set; }
+
+    public double LastResumedUnixMs { get; set; }
+
     /// <summary>Per client, from its cut to its answer.</summary>
     public StormLatency ResumeTime { get; set; } = null!;
 
@@ -46,6 +51,8 @@ internal sealed class StormCutReport
             CaughtUp = tally.CaughtUp,
             AllResumedMs = tally.LastResumedUs > tally.FirstCutUs && tally.FirstCutUs > 0 ? (tally.LastResumedUs - tally.FirstCutUs) / 1000.0 : 0,
             AllCaughtUpMs = tally.LastCaughtUpUs > tally.FirstCutUs && tally.FirstCutUs > 0 ? (tally.LastCaughtUpUs - tally.FirstCutUs) / 1000.0 : 0,
+            FirstCutUnixMs = tally.FirstCutUs / 1000.0,
+            LastResumedUnixMs = tally.LastResumedUs / 1000.0,
             ResumeTime = StormLatency.From(tally.ResumeTime),
             CatchUpTime = StormLatency.From(tally.CatchUpTime),
         };

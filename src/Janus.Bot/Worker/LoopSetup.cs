@@ -33,11 +33,21 @@ internal static class LoopSetup
     /// Sets every loop's clients up, writing a <c>progress</c> line every 200 ms and a <c>ready</c> line (with the
     /// CPU setup took) at the end.
     /// </summary>
-    public static async Task RunAsync(IReadOnlyList<ReceiveLoop> loops, TimeSpan timeout, Action<ControlMessage> write)
+    public static Task RunAsync(IReadOnlyList<ReceiveLoop> loops, TimeSpan timeout, Action<ControlMessage> write) =>
+        ReportAsync(loops, () => Task.WhenAll(loops.Select(l => l.SetupAsync(timeout))), write, _ => { });
+
+    /// <summary>
+    /// Runs <paramref name="start"/> (setup, or the plain reconnect storm: every loop's clients being set up) and reports
+    /// it as setup is reported: <c>progress</c> every 200 ms, then <c>ready</c> with the CPU it took, completed by
+    /// <paramref name="complete"/>.
+    /// </summary>
+    public static async Task ReportAsync(IReadOnlyList<ReceiveLoop> loops, Func<Task> start, Action<ControlMessage> write, Action<ControlMessage> complete)
     {
+        ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(complete);
         TimeSpan cpuAtStart = Environment.CpuUsage.TotalTime;
-        Task all = Task.WhenAll(loops.Select(l => l.SetupAsync(timeout)));
+        Task all = start();
         while (!all.IsCompleted)
         {
             write(Counts(loops, ControlMessage.ProgressType, 0));
@@ -45,7 +55,9 @@ internal static class LoopSetup
         }
 
         await all;
-        write(Counts(loops, ControlMessage.ReadyType, (long)(Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds));
+        ControlMessage ready = Counts(loops, ControlMessage.ReadyType, (long)(Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds);
+        complete(ready);
+        write(ready);
     }
 
     private static ControlMessage Counts(IReadOnlyList<ReceiveLoop> loops, string type, long cpuUs)

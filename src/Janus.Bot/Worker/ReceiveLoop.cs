@@ -123,6 +123,49 @@ internal abstract unsafe partial class ReceiveLoop : IDisposable
         return done.Task;
     }
 
+    /// <summary>
+    /// The plain reconnect storm (<c>test --reconnect-storm</c>): resets every joined client's connection at once
+    /// (<c>SO_LINGER</c> 0, as a network failure) and sets each up again exactly as at setup (connect, greet, subscribe:
+    /// a legacy Janus client's or a Redis client's comeback, no resume); completes as <see cref="SetupAsync"/> does,
+    /// when every one is subscribed again or has failed, or at <paramref name="timeout"/>.
+    /// </summary>
+    protected Task ReconnectAllAsync(TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long deadline = WallClock.NowMicroseconds() + (long)timeout.TotalMicroseconds;
+        Post(() =>
+        {
+            // All at once: the loop does nothing else until every joined connection is reset and queued to come back.
+            long nowUs = WallClock.NowMicroseconds();
+            int cut = 0;
+            for (int i = 0; i < Connections.Length; i++)
+            {
+                ref ConnectionSlot slot = ref Connections[i];
+                if (!slot.Joined)
+                {
+                    continue;
+                }
+
+                CloseSocket(i);
+                slot.Joined = false;
+                slot.Attempts = 0;
+                OnReconnecting(i, nowUs);
+                _connectQueue.Enqueue(i);
+                cut++;
+            }
+
+            // Each had been counted connected and subscribed once; it is counted again when it is back.
+            Volatile.Write(ref _connected, _connected - cut);
+            Volatile.Write(ref _subscribed, _subscribed - cut);
+            _setupDone = done;
+            _setupDeadlineUs = deadline;
+            _setupRunning = true;
+            PumpConnects();
+            CheckSetup(nowUs);
+        });
+        return done.Task;
+    }
+
     public void Dispose()
     {
         if (_thread.IsAlive)
@@ -156,6 +199,11 @@ internal abstract unsafe partial class ReceiveLoop : IDisposable
 
     /// <summary>After each batch of events, before queued connects start: the mode's timers.</summary>
     protected virtual void OnTick(long nowUs)
+    {
+    }
+
+    /// <summary>A joined client's connection was reset by <see cref="ReconnectAllAsync"/> and it is queued to connect again.</summary>
+    protected virtual void OnReconnecting(int index, long nowUs)
     {
     }
 

@@ -1,6 +1,7 @@
 using Janus.Bot.Native;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
+using Janus.Bot.Storm;
 using Janus.Protocol;
 using Janus.Protocol.Client;
 
@@ -33,6 +34,10 @@ internal sealed class TestLoop : ReceiveLoop
     private long _firstDeliveryUs;
     private long _lastDeliveryUs;
     private TaskCompletionSource<(RoundTally Tally, LatencyRecorder Latency)>? _roundDone;
+
+    // The plain reconnect storm, while it runs: who went, who is back, and when.
+    private StormEpisode? _reconnect;
+    private long _reconnectCutUs;
 
     // Since the last report (a round's tally or the stop).
     private long _late;
@@ -78,6 +83,27 @@ internal sealed class TestLoop : ReceiveLoop
         return done.Task;
     }
 
+    /// <summary>
+    /// The plain reconnect storm: every subscribed client's connection reset at once, and each connects, greets and
+    /// subscribes again as at setup (no resume). The tally counts the clients cut, back (<c>Resumed</c>: subscribed
+    /// again) and failed, from the cut to the last one back, and each client's own time from its cut to its ACK.
+    /// </summary>
+    public async Task<StormEpisodeTally> ReconnectAsync(TimeSpan timeout)
+    {
+        var episode = new StormEpisode(1);
+
+        // Commands run in order on the loop: the episode is in place before the cut, and read after the last one is back.
+        Post(() => _reconnect = episode);
+        await ReconnectAllAsync(timeout);
+        var snapshot = new TaskCompletionSource<StormEpisodeTally>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            _reconnect = null;
+            snapshot.TrySetResult(episode.Snapshot());
+        });
+        return await snapshot.Task;
+    }
+
     /// <summary>Closes every connection (abortively: no TIME_WAIT left behind) and ends the thread.</summary>
     public Task<(long Late, long Duplicates)> StopAsync()
     {
@@ -110,7 +136,30 @@ internal sealed class TestLoop : ReceiveLoop
         }
     }
 
-    protected override void OnGaveUp(int index) => _clients[index].Phase = ClientPhase.Failed;
+    protected override void OnGaveUp(int index)
+    {
+        _clients[index].Phase = ClientPhase.Failed;
+        if (_reconnect is not null)
+        {
+            _reconnect.Tally.Failed++;
+        }
+    }
+
+    protected override void OnReconnecting(int index, long nowUs)
+    {
+        ref ClientSlot client = ref _clients[index];
+        client.Phase = ClientPhase.Waiting;
+        client.Received = 0;
+        if (_reconnect is { } episode)
+        {
+            episode.Tally.Cut++;
+            if (episode.Tally.FirstCutUs == 0)
+            {
+                episode.Tally.FirstCutUs = nowUs;
+                _reconnectCutUs = nowUs;
+            }
+        }
+    }
 
     protected override bool OnMessage(int index, ServerFrameKind kind, ReadOnlySpan<byte> payload, long nowUs)
     {
@@ -125,6 +174,11 @@ internal sealed class TestLoop : ReceiveLoop
             case ServerFrameKind.Ack when client.Phase == ClientPhase.AwaitAck:
                 client.Phase = ClientPhase.Subscribed;
                 Join(index);
+                if (_reconnect is { } episode)
+                {
+                    Rejoined(episode, nowUs);
+                }
+
                 return true;
 
             // As the original: after the subscribe every object is a delivery (its timestamp is checked), before it
@@ -172,6 +226,16 @@ internal sealed class TestLoop : ReceiveLoop
                 FinishRound(WallClock.NowMicroseconds());
             }
         }
+    }
+
+    private void Rejoined(StormEpisode episode, long nowUs)
+    {
+        // Back and subscribed: for a plain client that is resumed and caught up at once (it has no history to replay).
+        episode.Tally.Resumed++;
+        episode.Tally.CaughtUp++;
+        episode.Tally.LastResumedUs = nowUs;
+        episode.Tally.LastCaughtUpUs = nowUs;
+        episode.ResumeTime.Record(nowUs - _reconnectCutUs);
     }
 
     private void OnDelivery(ref ClientSlot client, ReadOnlySpan<byte> payload, long nowUs)

@@ -118,6 +118,15 @@ internal sealed class WorkerHost
                     _ = ReportRoundAsync(rounds, cpuAtArm);
                     break;
 
+                case ControlMessage.ReconnectType:
+                    if (setup is not null)
+                    {
+                        await setup;
+                    }
+
+                    setup = ReconnectAsync();
+                    break;
+
                 case ControlMessage.StopType:
                     (lateAfterLastRound, duplicatesAfterLastRound) = await StopLoopsAsync();
                     Write(new ControlMessage { Type = ControlMessage.StoppedType, Late = lateAfterLastRound, Duplicates = duplicatesAfterLastRound });
@@ -127,6 +136,22 @@ internal sealed class WorkerHost
                     throw new InvalidOperationException($"unknown command '{message.Type}'");
             }
         }
+    }
+
+    /// <summary>The plain reconnect storm: every loop resets its clients at once; <c>ready</c> carries the merged tally.</summary>
+    private Task ReconnectAsync()
+    {
+        TimeSpan timeout = TimeSpan.FromMilliseconds(_config.SetupTimeoutMs);
+        Task<StormEpisodeTally>[] parts = [];
+        return LoopSetup.ReportAsync(
+            _loops,
+            () =>
+            {
+                parts = _loops.Select(l => l.ReconnectAsync(timeout)).ToArray();
+                return Task.WhenAll(parts);
+            },
+            Write,
+            ready => ready.Episode = StormEpisodeTally.Merge(1, parts.Select(p => p.Result).ToArray()));
     }
 
     private async Task ReportRoundAsync(Task<(RoundTally Tally, LatencyRecorder Latency)>[] rounds, Environment.ProcessCpuUsage cpuAtArm)
