@@ -78,7 +78,7 @@ internal static class BotRun
             }
 
             report.IdleDoneUnixMs = WallClock.NowMilliseconds();
-            await using IPublisher publisher = options.Protocol == BotProtocol.Redis ? new RedisPublisher(publishTo) : new JanusPublisher(publishTo);
+            await using IPublisher publisher = IPublisher.ForRounds(options.Protocol, publishTo);
             for (int round = 1; round <= options.Rounds; round++)
             {
                 await publisher.PrepareAsync(topics.Length * options.MessagesPerRound, ct);

@@ -1,5 +1,6 @@
 using Janus.Bot.Results;
 using Janus.Bot.Storm;
+using Janus.Bot.Workload;
 
 namespace Janus.Bot.Coordination;
 
@@ -13,7 +14,8 @@ namespace Janus.Bot.Coordination;
 /// Subscribed, Failed; CpuUs in ready), <c>armed</c> (Round), <c>result</c> (Tally), <c>stopped</c> (Late, Duplicates), <c>error</c> (Message).
 /// A storm (<c>janus-bot storm</c>) has its own middle: coordinator to worker <c>cut</c> (Round, Fraction, Seed,
 /// DeadlineUs) and <c>drain</c> (FinalSequences, DeadlineUs); worker to coordinator <c>cutdone</c> (Episode) and
-/// <c>drained</c> (Storm).
+/// <c>drained</c> (Storm). A workload (<c>janus-bot workload</c>): coordinator to worker <c>churn</c> (start it) and
+/// <c>drain</c> (DeadlineUs); worker to coordinator <c>drained</c> (Workload).
 /// </remarks>
 internal sealed class ControlMessage
 {
@@ -32,6 +34,7 @@ internal sealed class ControlMessage
     public const string CutDoneType = "cutdone";
     public const string DrainType = "drain";
     public const string DrainedType = "drained";
+    public const string ChurnType = "churn";
 
     public string Type { get; set; } = "";
 
@@ -76,4 +79,6 @@ internal sealed class ControlMessage
     public StormEpisodeTally? Episode { get; set; }
 
     public StormTally? Storm { get; set; }
+
+    public WorkloadTally? Workload { get; set; }
 }
