@@ -17,7 +17,7 @@ internal static class WorkloadCommand
         var minTopics = new Option<int>("--min-topics") { Description = "Mixed: the fewest topics a client holds (its count is uniform between min and max).", DefaultValueFactory = _ => 1 };
         var maxTopics = new Option<int>("--max-topics") { Description = "Mixed: the most topics a client holds.", DefaultValueFactory = _ => 10 };
         var zipf = new Option<double>("--zipf") { Description = "Mixed: Zipf's exponent s over topic rank, for interest and publishes.", DefaultValueFactory = _ => 1 };
-        var rate = new Option<double?>("--rate") { Description = "Messages per second over all topics (default 200 for mixed, 2,000 for centrifugo)." };
+        var rate = new Option<double?>("--rate") { Description = "Messages per second over all topics (default 100 for mixed, 2,000 for centrifugo)." };
         var publishers = new Option<int>("--publishers") { Description = "Publisher connections (a topic always goes through the same one).", DefaultValueFactory = _ => 4 };
         var duration = new Option<double>("--duration") { Description = "Seconds to publish (at most 600).", DefaultValueFactory = _ => 60 };
         var groupSize = new Option<int>("--group-size") { Description = "Centrifugo: clients per group topic.", DefaultValueFactory = _ => 10 };

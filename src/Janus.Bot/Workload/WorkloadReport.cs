@@ -5,6 +5,9 @@ namespace Janus.Bot.Workload;
 /// <summary>What <c>janus-bot workload</c> measured (text, or <c>--json</c> for bench/run; docs/bot.md lists the fields).</summary>
 internal sealed class WorkloadReport
 {
+    /// <summary>Tells this report from <c>test</c>'s and <c>storm</c>'s in a file of JSON.</summary>
+    public string Mode => WorkloadWorker.Mode;
+
     public string Shape { get; set; } = "";
 
     public string Protocol { get; set; } = "";
