@@ -136,9 +136,9 @@ internal sealed partial class WorkloadLoop
             return;
         }
 
-        int base0 = index * _perClient;
+        int first = index * _perClient;
         int k = 0;
-        while (k < _clients[index].TopicCount && !topic.SequenceEqual(_topicBytes[_windows[base0 + k].Topic]))
+        while (k < _clients[index].TopicCount && !topic.SequenceEqual(_topicBytes[_windows[first + k].Topic]))
         {
             k++;
         }
@@ -150,7 +150,7 @@ internal sealed partial class WorkloadLoop
             return;
         }
 
-        ref TopicWindow window = ref _windows[base0 + k];
+        ref TopicWindow window = ref _windows[first + k];
         if (number <= window.Last)
         {
             _outOfOrder++;

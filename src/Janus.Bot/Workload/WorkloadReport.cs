@@ -6,7 +6,7 @@ namespace Janus.Bot.Workload;
 internal sealed class WorkloadReport
 {
     /// <summary>Tells this report from <c>test</c>'s and <c>storm</c>'s in a file of JSON.</summary>
-    public string Mode => WorkloadWorker.Mode;
+    public string Mode { get; set; } = WorkloadWorker.Mode;
 
     public string Shape { get; set; } = "";
 
