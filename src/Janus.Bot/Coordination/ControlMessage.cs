@@ -58,7 +58,7 @@ internal sealed class ControlMessage
 
     public long Late { get; set; }
 
-    /// <summary>CPU (µs) the worker spent on setup (in <c>ready</c>).</summary>
+    /// <summary>CPU (µs) the worker spent on setup (in <c>ready</c>), or on a workload's receiving (in its <c>drained</c>).</summary>
     public long CpuUs { get; set; }
 
     public long Duplicates { get; set; }

@@ -50,6 +50,12 @@ internal sealed class WorkloadReport
 
     public double BotSetupCpuMs { get; set; }
 
+    /// <summary>CPU the coordinator's publishing took (its process, while publishing).</summary>
+    public double BotPublishCpuMs { get; set; }
+
+    /// <summary>CPU the workers took from the publishing's start to the end of the drain: what receiving and measuring cost.</summary>
+    public double BotReceiveCpuMs { get; set; }
+
     public long Published { get; set; }
 
     public double PublishMs { get; set; }

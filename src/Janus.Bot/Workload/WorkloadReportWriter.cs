@@ -23,6 +23,8 @@ internal static class WorkloadReportWriter
             writer.WriteLine(Invariant($"churn: {report.Leaves} left, {report.Joins} joined ({report.JoinFailures} failed, {report.ChurnSkipped} skipped), {report.ChurnPerMinuteAchieved:F0}/min (asked {report.ChurnPerMinute:0.##}/min), linger {report.LingerMs:0}ms, connected at the end: {report.ConnectedAtEnd}"));
         }
 
+        double perDelivery = report.Deliveries == 0 ? 0 : report.BotReceiveCpuMs * 1000 / report.Deliveries;
+        writer.WriteLine(Invariant($"bot cpu: publishing {report.BotPublishCpuMs:F0}ms, receiving {report.BotReceiveCpuMs:F0}ms ({perDelivery:F2}us per delivery)"));
         StormLatency l = report.Latency;
         writer.WriteLine(Invariant($"latency: {l.Count} deliveries, p50: {l.P50Ms:F4}ms, p90: {l.P90Ms:F4}ms, p99: {l.P99Ms:F4}ms, p99.9: {l.P999Ms:F4}ms, max: {l.MaxMs:F4}ms, mean: {l.MeanMs:F4}ms"));
     }

@@ -81,7 +81,9 @@ internal static class WorkloadRun
             using var publishing = new CancellationTokenSource(options.Duration);
             long publishStarted = Stopwatch.GetTimestamp();
             report.PublishStartUnixMs = WallClock.NowMilliseconds();
+            TimeSpan cpuAtPublish = Environment.CpuUsage.TotalTime;
             log = await RatePublisher.RunAsync(publishers, topics, options.Rate, options.Seed, publishing.Token, ct);
+            report.BotPublishCpuMs = (Environment.CpuUsage.TotalTime - cpuAtPublish).TotalMilliseconds;
             report.PublishMs = Stopwatch.GetElapsedTime(publishStarted).TotalMilliseconds;
             report.PublishEndUnixMs = WallClock.NowMilliseconds();
 
@@ -89,6 +91,7 @@ internal static class WorkloadRun
             Broadcast(workers, new ControlMessage { Type = ControlMessage.DrainType, DeadlineUs = deadlineUs });
             ControlMessage[] drained = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.DrainedType, ct)));
             total = WorkloadTally.Merge([.. drained.Select(d => d.Workload!)]);
+            report.BotReceiveCpuMs = drained.Sum(d => d.CpuUs) / 1000.0;
 
             Broadcast(workers, new ControlMessage { Type = ControlMessage.StopType });
             await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.StoppedType, ct)));

@@ -23,6 +23,7 @@ internal sealed class WorkloadWorker(WorkerConfig config, Func<Task<ControlMessa
             StartLoops();
             write(new ControlMessage { Type = ControlMessage.HelloType });
             Task? setup = null;
+            TimeSpan cpuAtChurn = TimeSpan.Zero;
             while (true)
             {
                 ControlMessage? message = await read();
@@ -45,13 +46,21 @@ internal sealed class WorkloadWorker(WorkerConfig config, Func<Task<ControlMessa
                             await setup;
                         }
 
+                        cpuAtChurn = Environment.CpuUsage.TotalTime;
                         _loops.ForEach(l => l.StartChurn());
                         break;
 
                     case ControlMessage.DrainType:
                         _ = LoopSetup.ReplyWhenDoneAsync(
                             [.. _loops.Select(l => l.DrainAsync(message.DeadlineUs))],
-                            parts => new ControlMessage { Type = ControlMessage.DrainedType, Workload = WorkloadTally.Merge(parts) },
+                            parts => new ControlMessage
+                            {
+                                Type = ControlMessage.DrainedType,
+                                Workload = WorkloadTally.Merge(parts),
+
+                                // What receiving cost this process, from the publishing's start to the end of the drain.
+                                CpuUs = (long)(Environment.CpuUsage.TotalTime - cpuAtChurn).TotalMicroseconds,
+                            },
                             write);
                         break;
 
