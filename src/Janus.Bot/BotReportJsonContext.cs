@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Janus.Bot.Results;
 using Janus.Bot.Storm;
+using Janus.Bot.Workload;
 
 namespace Janus.Bot;
 
@@ -8,4 +9,5 @@ namespace Janus.Bot;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(BotReport))]
 [JsonSerializable(typeof(StormReport))]
+[JsonSerializable(typeof(WorkloadReport))]
 internal sealed partial class BotReportJsonContext : JsonSerializerContext;

@@ -58,7 +58,7 @@ internal static class BotCommandLine
             return await new WorkerHost(input, output, log).RunAsync();
         });
 
-        return new RootCommand("janus-bot: the load-test bot of the original Janus, for Janus, Redis and NATS pub/sub.") { test, StormCommand.Build(), worker };
+        return new RootCommand("janus-bot: the load-test bot of the original Janus, for Janus, Redis and NATS pub/sub.") { test, StormCommand.Build(), WorkloadCommand.Build(), worker };
     }
 
     /// <summary>Runs a test and prints its report; the exit code is 0 only when every client was good in every round.</summary>

@@ -92,12 +92,7 @@ internal static class BotRun
                 (report.ReconnectStorm, report.ReconnectStormMs) = await ReconnectStormAsync(workers, options.Clients, progress, ct);
             }
 
-            await using IPublisher publisher = options.Protocol switch
-            {
-                BotProtocol.Redis => new RedisPublisher(publishTo, options.Publishers),
-                BotProtocol.Nats => new NatsPublisher(publishTo),
-                _ => new JanusPublisher(publishTo),
-            };
+            await using IPublisher publisher = IPublisher.ForRounds(options.Protocol, publishTo, options.Publishers);
             for (int round = 1; round <= options.Rounds; round++)
             {
                 await publisher.PrepareAsync(topics.Length * options.MessagesPerRound, ct);

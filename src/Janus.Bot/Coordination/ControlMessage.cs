@@ -1,5 +1,6 @@
 using Janus.Bot.Results;
 using Janus.Bot.Storm;
+using Janus.Bot.Workload;
 
 namespace Janus.Bot.Coordination;
 
@@ -15,7 +16,8 @@ namespace Janus.Bot.Coordination;
 /// DeadlineUs) and <c>drain</c> (FinalSequences, DeadlineUs); worker to coordinator <c>cutdone</c> (Episode) and
 /// <c>drained</c> (Storm). <c>test --reconnect-storm</c> adds <c>reconnect</c> (coordinator to worker: reset every
 /// connection, set every client up again), answered as <c>connect</c> is (<c>progress</c>, then <c>ready</c>, whose
-/// Episode holds the storm's tally).
+/// Episode holds the storm's tally). A workload (<c>janus-bot workload</c>): coordinator to worker <c>churn</c> (start it)
+/// and <c>drain</c> (DeadlineUs); worker to coordinator <c>drained</c> (Workload).
 /// </remarks>
 internal sealed class ControlMessage
 {
@@ -35,6 +37,7 @@ internal sealed class ControlMessage
     public const string DrainType = "drain";
     public const string DrainedType = "drained";
     public const string ReconnectType = "reconnect";
+    public const string ChurnType = "churn";
 
     public string Type { get; set; } = "";
 
@@ -58,7 +61,7 @@ internal sealed class ControlMessage
 
     public long Late { get; set; }
 
-    /// <summary>CPU (µs) the worker spent on setup (in <c>ready</c>).</summary>
+    /// <summary>CPU (µs) the worker spent on setup (in <c>ready</c>), or on a workload's receiving (in its <c>drained</c>).</summary>
     public long CpuUs { get; set; }
 
     public long Duplicates { get; set; }
@@ -79,4 +82,6 @@ internal sealed class ControlMessage
     public StormEpisodeTally? Episode { get; set; }
 
     public StormTally? Storm { get; set; }
+
+    public WorkloadTally? Workload { get; set; }
 }

@@ -38,4 +38,52 @@ internal static class PublisherConnection
             throw;
         }
     }
+
+    /// <summary>
+    /// Reads what the server sends a kept publisher connection until it closes or <paramref name="stop"/>: heartbeats,
+    /// answered under <paramref name="sendLock"/> (the publisher writes under it too); nothing else is expected.
+    /// </summary>
+    public static async Task AnswerHeartbeatsAsync(Socket socket, Lock sendLock, CancellationToken stop)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        byte[] buffer = new byte[4096];
+        byte[] pong = "PONG\0"u8.ToArray();
+        int length = 0;
+        try
+        {
+            while (true)
+            {
+                int read = await socket.ReceiveAsync(buffer.AsMemory(length), stop);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                length += read;
+                int end;
+                while ((end = Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, length)) >= 0)
+                {
+                    if (buffer.AsSpan(0, end).SequenceEqual(WireBytes.Ping))
+                    {
+                        lock (sendLock)
+                        {
+                            socket.Send(pong);
+                        }
+                    }
+
+                    buffer.AsSpan(end + 1, length - end - 1).CopyTo(buffer);
+                    length -= end + 1;
+                }
+
+                if (length == buffer.Length)
+                {
+                    length = 0;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped or closed.
+        }
+    }
 }

@@ -1,3 +1,5 @@
+using Janus.Bot.Workload;
+
 namespace Janus.Bot.Coordination;
 
 /// <summary>What the coordinator tells a worker process: its share of the clients and how to run them.</summary>
@@ -27,7 +29,7 @@ internal sealed class WorkerConfig
 
     public int SetupTimeoutMs { get; set; } = 120_000;
 
-    /// <summary><c>test</c> (the classic bot) or <c>storm</c> (reconnect storm).</summary>
+    /// <summary><c>test</c> (the classic bot), <c>storm</c> (reconnect storm) or <c>workload</c> (steady rate).</summary>
     public string Mode { get; set; } = "test";
 
     /// <summary>Storm: topics each client holds, from its own (client i: topic i mod T) on.</summary>
@@ -38,6 +40,9 @@ internal sealed class WorkerConfig
 
     /// <summary>Storm: how long a cut client stays away before reconnecting.</summary>
     public int OutageMs { get; set; }
+
+    /// <summary>Workload: its shape, topics and churn (this worker's share).</summary>
+    public WorkloadSpec? Workload { get; set; }
 
     /// <summary>The worker exits by itself after this long, whatever happens to the coordinator.</summary>
     public long LifetimeMs { get; set; } = 600_000;

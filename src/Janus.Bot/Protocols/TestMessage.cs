@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using Janus.Protocol;
@@ -22,7 +23,8 @@ internal static class TestMessage
 
     /// <summary>
     /// The delivery as Janus sends it, stamped here with <paramref name="timestamp"/>: what the Redis adapter publishes,
-    /// so both servers' subscribers read the same bytes.
+    /// so both servers' subscribers read the same bytes. Its <c>message_id</c> is empty, or the next number when the
+    /// publishing flow numbers its messages (<see cref="MessageNumbering"/>, the workload).
     /// </summary>
     public static int WriteStampedDelivery(Span<byte> destination, ErlangTimestamp timestamp, ReadOnlySpan<byte> topicJson)
     {
@@ -32,6 +34,15 @@ internal static class TestMessage
         pos += written;
         pos += Copy(",\"topic\":"u8, destination[pos..]);
         pos += Copy(topicJson, destination[pos..]);
+        if (MessageNumbering.Current is { } numbering)
+        {
+            pos += Copy(",\"event\":\"test_event\",\"message_id\":"u8, destination[pos..]);
+            Utf8Formatter.TryFormat(numbering.Next(), destination[pos..], out written);
+            pos += written;
+            pos += Copy(",\"data\":\"test\"}"u8, destination[pos..]);
+            return pos;
+        }
+
         pos += Copy(",\"event\":\"test_event\",\"message_id\":\"\",\"data\":\"test\"}"u8, destination[pos..]);
         return pos;
     }

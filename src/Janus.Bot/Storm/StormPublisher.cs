@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Janus.Bot.Coordination;
-using Janus.Protocol;
 using Janus.Protocol.Client;
 
 namespace Janus.Bot.Storm;
@@ -48,7 +47,7 @@ internal sealed class StormPublisher : IAsyncDisposable
     /// <summary>Starts publishing; runs until <see cref="StopAsync"/>.</summary>
     public void Start()
     {
-        _reader = ReadAsync(_stop.Token);
+        _reader = PublisherConnection.AnswerHeartbeatsAsync(_socket, _sendLock, _stop.Token);
         _writer = Task.Run(() => PublishAsync(_stop.Token));
     }
 
@@ -121,50 +120,6 @@ internal sealed class StormPublisher : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // Stopped.
-        }
-    }
-
-    /// <summary>Reads what the server sends the publisher: heartbeats to answer, nothing else expected.</summary>
-    private async Task ReadAsync(CancellationToken stop)
-    {
-        byte[] buffer = new byte[4096];
-        byte[] pong = "PONG\0"u8.ToArray();
-        int length = 0;
-        try
-        {
-            while (true)
-            {
-                int read = await _socket.ReceiveAsync(buffer.AsMemory(length), stop);
-                if (read == 0)
-                {
-                    return;
-                }
-
-                length += read;
-                int end;
-                while ((end = Array.IndexOf(buffer, WireBytes.ServerDelimiter, 0, length)) >= 0)
-                {
-                    if (buffer.AsSpan(0, end).SequenceEqual(WireBytes.Ping))
-                    {
-                        lock (_sendLock)
-                        {
-                            _socket.Send(pong);
-                        }
-                    }
-
-                    buffer.AsSpan(end + 1, length - end - 1).CopyTo(buffer);
-                    length -= end + 1;
-                }
-
-                if (length == buffer.Length)
-                {
-                    length = 0;
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-        {
-            // Stopped or closed.
         }
     }
 }

@@ -44,14 +44,16 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
                             await setup;
                         }
 
-                        _ = ReportAsync(_loops.Select((l, i) => l.CutAsync(message.Round, message.Fraction, Seed(message, i), message.DeadlineUs)).ToArray(),
-                            parts => new ControlMessage { Type = ControlMessage.CutDoneType, Round = message.Round, Episode = StormEpisodeTally.Merge(message.Round, parts) });
+                        _ = LoopSetup.ReplyWhenDoneAsync(_loops.Select((l, i) => l.CutAsync(message.Round, message.Fraction, Seed(message, i), message.DeadlineUs)).ToArray(),
+                            parts => new ControlMessage { Type = ControlMessage.CutDoneType, Round = message.Round, Episode = StormEpisodeTally.Merge(message.Round, parts) },
+                            write);
                         break;
 
                     case ControlMessage.DrainType:
                         long[] final = message.FinalSequences ?? [];
-                        _ = ReportAsync(_loops.Select(l => l.DrainAsync(final, message.DeadlineUs)).ToArray(),
-                            parts => new ControlMessage { Type = ControlMessage.DrainedType, Storm = StormTally.Merge(parts) });
+                        _ = LoopSetup.ReplyWhenDoneAsync(_loops.Select(l => l.DrainAsync(final, message.DeadlineUs)).ToArray(),
+                            parts => new ControlMessage { Type = ControlMessage.DrainedType, Storm = StormTally.Merge(parts) },
+                            write);
                         break;
 
                     case ControlMessage.StopType:
@@ -95,19 +97,6 @@ internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?
                 config.ResumeOnNextHost,
                 TimeSpan.FromMilliseconds(config.OutageMs),
                 log));
-        }
-    }
-
-    private async Task ReportAsync<T>(Task<T>[] parts, Func<T[], ControlMessage> message)
-    {
-        try
-        {
-            write(message(await Task.WhenAll(parts)));
-        }
-        catch (Exception ex)
-        {
-            // A receive loop that failed: tell the coordinator now rather than leave it waiting for the run's bound.
-            write(new ControlMessage { Type = ControlMessage.ErrorType, Message = ex.Message });
         }
     }
 }

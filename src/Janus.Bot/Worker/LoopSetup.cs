@@ -4,7 +4,7 @@ namespace Janus.Bot.Worker;
 
 /// <summary>
 /// What a worker does the same way in <c>test</c> and <c>storm</c> with its receive loops: deal its clients out over
-/// its I/O threads, and run setup while reporting progress to the coordinator.
+/// its I/O threads, run setup while reporting progress to the coordinator, and reply once every loop is done.
 /// </summary>
 internal static class LoopSetup
 {
@@ -58,6 +58,24 @@ internal static class LoopSetup
         ControlMessage ready = Counts(loops, ControlMessage.ReadyType, (long)(Environment.CpuUsage.TotalTime - cpuAtStart).TotalMicroseconds);
         complete(ready);
         write(ready);
+    }
+
+    /// <summary>
+    /// Writes what <paramref name="message"/> makes of every loop's result once all are in, or an <c>error</c> line when
+    /// a loop failed: the coordinator hears now rather than waiting for the run's bound.
+    /// </summary>
+    public static async Task ReplyWhenDoneAsync<T>(Task<T>[] parts, Func<T[], ControlMessage> message, Action<ControlMessage> write)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(write);
+        try
+        {
+            write(message(await Task.WhenAll(parts)));
+        }
+        catch (Exception ex)
+        {
+            write(new ControlMessage { Type = ControlMessage.ErrorType, Message = ex.Message });
+        }
     }
 
     private static ControlMessage Counts(IReadOnlyList<ReceiveLoop> loops, string type, long cpuUs)

@@ -5,6 +5,7 @@ using Janus.Bot.Native;
 using Janus.Bot.Protocols;
 using Janus.Bot.Results;
 using Janus.Bot.Storm;
+using Janus.Bot.Workload;
 
 namespace Janus.Bot.Worker;
 
@@ -45,6 +46,11 @@ internal sealed class WorkerHost
             if (_config.Mode == StormWorker.Mode)
             {
                 return await new StormWorker(_config, ReadAsync, Write, _log).RunAsync();
+            }
+
+            if (_config.Mode == WorkloadWorker.Mode)
+            {
+                return await new WorkloadWorker(_config, ReadAsync, Write, _log).RunAsync();
             }
 
             StartLoops();

@@ -28,6 +28,13 @@ public static class ServerMessageFields
     public static bool TryReadDelivery(ReadOnlySpan<byte> delivery, out ReadOnlySpan<byte> topic, out long messageId, out long offset, out ReadOnlySpan<byte> epoch) =>
         ReadFields(delivery, "topic"u8, out topic, out messageId, out offset, out epoch, out _) && HasPosition(topic, offset, epoch);
 
+    /// <summary>
+    /// A delivery's topic and numeric <c>message_id</c> (-1 when it is not a whole number), with or without a position:
+    /// what a load generator that numbers its publishes reads from a client that did not opt in (janus-bot's workload).
+    /// </summary>
+    public static bool TryReadNumberedDelivery(ReadOnlySpan<byte> delivery, out ReadOnlySpan<byte> topic, out long messageId) =>
+        ReadFields(delivery, "topic"u8, out topic, out messageId, out _, out _, out _) && !topic.IsEmpty;
+
     /// <summary>A <c>subscribed</c> answer; <paramref name="recovered"/> is null when the answer has no such key.</summary>
     public static bool TryReadSubscribed(ReadOnlySpan<byte> answer, out ReadOnlySpan<byte> topic, out long offset, out ReadOnlySpan<byte> epoch, out bool? recovered) =>
         ReadFields(answer, "subscribed"u8, out topic, out _, out offset, out epoch, out recovered) && HasPosition(topic, offset, epoch);
