@@ -25,6 +25,9 @@ namespace Janus.Server.Cluster;
 /// subscribers of that topic is subscribed to the channel and fans the body out locally with the origin's timestamp;
 /// the origin recognises its own node id and process instance and drops its copy. Each channel is read by one sequential loop, so the
 /// order Redis delivers in is the order subscribers see.</para>
+/// <para>Redis deployments (<see cref="ClusterOptions.RedisMode"/>): one server and a Sentinel-managed primary carry
+/// topics on classic channels; a Redis Cluster carries them on sharded channels, each topic on the master that owns its
+/// slot (<see cref="RedisLayout"/>). Node announcements always travel on the classic channel <c>{prefix}nodes</c>.</para>
 /// <para>Outages: StackExchange.Redis reconnects by itself (exponential backoff up to
 /// <see cref="ClusterOptions.ReconnectMaxDelay"/>) and restores its channel subscriptions. Meanwhile publishes are
 /// delivered locally and not forwarded (counted, never replayed); commands fail fast rather than queue. The state
@@ -46,13 +49,16 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private readonly byte[] _nodeIdBytes;
     private readonly ulong _instance = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     private readonly ConcurrentDictionary<ulong, bool> _twins = new();
-    private readonly byte[] _topicChannelPrefix;
+    private readonly ClusterRedisMode _configuredMode;
     private readonly RedisChannel _nodesChannel;
     private readonly byte[] _aliveAnnouncement;
     private readonly TopicInterest _interest;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _peers = new(StringComparer.Ordinal);
     private readonly Lock _stateLock = new();
     private readonly Lock _tickLock = new();
+    private ConfigurationOptions? _config;
+    private volatile RedisLayout? _layout;
+    private int _connecting;
     private ConnectionMultiplexer? _redis;
     private volatile ISubscriber? _subscriber;
     private volatile bool _connected;
@@ -77,7 +83,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         _logger = logger;
         NodeId = NodeIds.Resolve(_options);
         _nodeIdBytes = Encoding.ASCII.GetBytes(NodeId);
-        _topicChannelPrefix = Encoding.UTF8.GetBytes(_options.ChannelPrefix + "t:");
+        _configuredMode = _options.RedisMode;
         _nodesChannel = RedisChannel.Literal(_options.ChannelPrefix + "nodes");
         _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes, _instance);
         _interest = new TopicInterest(this, engine.Topics, metrics, logger);
@@ -147,13 +153,30 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     /// <summary>Whether the topic's channel is subscribed in Redis now.</summary>
     public bool IsChannelSubscribed(string topic) => _interest.IsSubscribed(topic);
 
-    /// <summary>The Redis channel a topic's messages travel on.</summary>
-    public RedisChannel TopicChannel(ReadOnlySpan<char> topic)
+    /// <summary>
+    /// How this node uses Redis: the configured <see cref="ClusterOptions.RedisMode"/>, or for
+    /// <see cref="ClusterRedisMode.Auto"/> what the first connection found (<see cref="ClusterRedisMode.Auto"/> until then).
+    /// </summary>
+    public ClusterRedisMode Mode { get; private set; }
+
+    /// <summary>Whether topic channels are sharded channels (<c>SPUBLISH</c>/<c>SSUBSCRIBE</c>): in a Redis Cluster.</summary>
+    public bool ShardedChannels => _layout?.Sharded == true;
+
+    /// <summary>
+    /// The Redis channel a topic's messages travel on: <c>{prefix}t:{topic}</c>, or in a Redis Cluster the sharded
+    /// channel <c>{prefix}t:{{topic}}</c>. Known once the deployment is (<see cref="Mode"/>), at the latest on the first
+    /// connection.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The mode is <see cref="ClusterRedisMode.Auto"/> and Redis was never reached yet.</exception>
+    public RedisChannel TopicChannel(ReadOnlySpan<char> topic) =>
+        (_layout ?? throw new InvalidOperationException("Redis has not been reached yet, so whether it is a Redis Cluster is not known.")).TopicChannel(topic);
+
+    /// <summary>The topic's channel, or false while the layout is not known (Auto mode, Redis never reached yet).</summary>
+    internal bool TryGetTopicChannel(string topic, out RedisChannel channel)
     {
-        byte[] name = new byte[_topicChannelPrefix.Length + Encoding.UTF8.GetByteCount(topic)];
-        _topicChannelPrefix.CopyTo(name, 0);
-        Encoding.UTF8.GetBytes(topic, name.AsSpan(_topicChannelPrefix.Length));
-        return RedisChannel.Literal(name);
+        RedisLayout? layout = _layout;
+        channel = layout?.TopicChannel(topic) ?? default;
+        return layout is not null;
     }
 
     /// <inheritdoc />
@@ -166,18 +189,99 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ReconnectRetryPolicy = new ExponentialRetry(250, (int)_options.ReconnectMaxDelay.TotalMilliseconds);
         config.ClientName ??= "janus-" + NodeId;
-        Log.ClusterConnecting(_logger, NodeId, string.Join(",", config.EndPoints));
+        _config = config;
+        Mode = _configuredMode == ClusterRedisMode.Auto && !string.IsNullOrEmpty(config.ServiceName) ? ClusterRedisMode.Sentinel : _configuredMode;
+        if (Mode != ClusterRedisMode.Auto)
+        {
+            SetLayout(Mode);
+        }
 
-        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        redis.ConnectionFailed += OnConnectionEvent;
-        redis.ConnectionRestored += OnConnectionEvent;
-        _redis = redis;
-        _subscriber = redis.GetSubscriber();
+        Log.ClusterConnecting(_logger, NodeId, string.Join(",", config.EndPoints));
+        await TryConnectAsync(logFailure: true).ConfigureAwait(false);
         UpdateConnectionState();
         await EnsureNodesSubscriptionAsync().ConfigureAwait(false);
         _interest.Start();
         Announce(_aliveAnnouncement);
         _timer = _time.CreateTimer(static state => ((RedisCluster)state!).Tick(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+    }
+
+    /// <summary>
+    /// Connects the multiplexer. Against one server or a Redis Cluster this returns at once even while Redis is down
+    /// (StackExchange.Redis keeps trying); through Sentinel, StackExchange.Redis must first ask a sentinel for the
+    /// primary and throws when none answers, so the heartbeat retries until one does.
+    /// </summary>
+    private async Task TryConnectAsync(bool logFailure)
+    {
+        ConfigurationOptions config = _config!;
+        if (Interlocked.Exchange(ref _connecting, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_redis is not null || Volatile.Read(ref _stopped) != 0)
+            {
+                return;
+            }
+
+            ConnectionMultiplexer redis;
+            try
+            {
+                // Clone: StackExchange.Redis's Sentinel connect rewrites the endpoints of the options it is given.
+                redis = await ConnectionMultiplexer.ConnectAsync(config.Clone()).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Mode == ClusterRedisMode.Sentinel && ex is RedisException or TimeoutException or InvalidOperationException or ArgumentException)
+            {
+                if (logFailure)
+                {
+                    Log.ClusterSentinelConnectFailed(_logger, NodeId, string.Join(",", config.EndPoints), ex);
+                }
+
+                return;
+            }
+
+            redis.ConnectionFailed += OnConnectionEvent;
+            redis.ConnectionRestored += OnConnectionEvent;
+            _subscriber = redis.GetSubscriber();
+            _redis = redis;
+            if (Volatile.Read(ref _stopped) != 0)
+            {
+                // Stopped while connecting: StopAsync found nothing to close.
+                await CloseRedisAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _connecting, 0);
+        }
+    }
+
+    private void SetLayout(ClusterRedisMode mode)
+    {
+        _layout = mode == ClusterRedisMode.Cluster ? RedisLayout.ShardedFor(_options.ChannelPrefix) : RedisLayout.Classic(_options.ChannelPrefix);
+        Log.ClusterRedisMode(_logger, NodeId, mode.ToString(), _layout.Sharded ? "sharded (SPUBLISH/SSUBSCRIBE, one master per topic)" : "classic (PUBLISH/SUBSCRIBE)");
+    }
+
+    /// <summary>
+    /// In <see cref="ClusterRedisMode.Auto"/>, decides on the first connection whether Redis is a Redis Cluster. Called
+    /// under the state lock before the node counts as connected, so nothing names a channel before it is known.
+    /// </summary>
+    private void ResolveAutoMode(ConnectionMultiplexer redis)
+    {
+        if (Mode != ClusterRedisMode.Auto)
+        {
+            return;
+        }
+
+        bool cluster = false;
+        foreach (IServer server in redis.GetServers())
+        {
+            cluster |= server.IsConnected && server.ServerType == ServerType.Cluster;
+        }
+
+        Mode = cluster ? ClusterRedisMode.Cluster : ClusterRedisMode.Standalone;
+        SetLayout(Mode);
     }
 
     /// <inheritdoc />
@@ -275,7 +379,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         Task<long> sent;
         try
         {
-            sent = subscriber.PublishAsync(TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, _instance, timestamp, body));
+            sent = subscriber.PublishAsync(_layout!.TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, _instance, timestamp, body));
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
@@ -310,7 +414,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             // Subscribed first: every message published after the read then reaches this node on the channel.
             await _interest.WaitForSubscribedAsync(topic).WaitAsync(ChannelWait).ConfigureAwait(false);
             TimeSpan ttl = _engine.Topics.History.For(topic).Ttl;
-            return await RedisHistory.ReadAsync(redis.GetDatabase(), RedisHistory.Keys(_options.ChannelPrefix, topic), ttl, since).ConfigureAwait(false);
+            return await RedisHistory.ReadAsync(redis.GetDatabase(), _layout!.HistoryKeys(topic), ttl, since).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or InvalidCastException)
         {
@@ -338,7 +442,8 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         Task<RedisResult> sent;
         try
         {
-            sent = RedisHistory.PublishAsync(redis.GetDatabase(), RedisHistory.Keys(_options.ChannelPrefix, topic), size, ttl, payload, TopicChannel(topic));
+            RedisLayout layout = _layout!;
+            sent = RedisHistory.PublishAsync(redis.GetDatabase(), layout.HistoryKeys(topic), size, ttl, payload, layout.TopicChannel(topic));
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
@@ -605,6 +710,11 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             ConnectionMultiplexer? redis = _redis;
             ISubscriber? subscriber = _subscriber;
             connected = redis is not null && subscriber is not null && redis.IsConnected && subscriber.IsConnected();
+            if (connected)
+            {
+                ResolveAutoMode(redis!);
+            }
+
             if (_stateKnown && connected == _connected)
             {
                 return;
@@ -649,6 +759,12 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
 
         try
         {
+            if (_redis is null)
+            {
+                // Through Sentinel with no sentinel answering so far: ask again (off the timer thread, it can block).
+                _ = Task.Run(() => TryConnectAsync(logFailure: false));
+            }
+
             UpdateConnectionState();
             if (_connected)
             {
