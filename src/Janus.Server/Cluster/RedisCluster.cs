@@ -59,6 +59,8 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private ConfigurationOptions? _config;
     private volatile RedisLayout? _layout;
     private int _connecting;
+    private int _reconfiguring;
+    private long _notForwardedAtLastTick;
     private ConnectionMultiplexer? _redis;
     private volatile ISubscriber? _subscriber;
     private volatile bool _connected;
@@ -766,6 +768,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             }
 
             UpdateConnectionState();
+            RefreshTopologyIfFailing();
             if (_connected)
             {
                 Announce(_aliveAnnouncement);
@@ -790,6 +793,76 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         {
             _tickLock.Exit();
         }
+    }
+
+    /// <summary>
+    /// In a Redis Cluster or behind Sentinel a failover makes another server the primary, and StackExchange.Redis moves
+    /// commands and subscriptions there only on its next reconfiguration: at once when it is told (a <c>MOVED</c> reply,
+    /// Sentinel's <c>+switch-master</c> naming a server it did not know), otherwise on a reconnect attempt or its
+    /// periodic check (<c>configCheckSeconds</c>, 60 s by default). A command to a dead server gets no <c>MOVED</c>, and
+    /// a promoted replica that was already known is not news to it. So while this node sees a failover's signs (Redis
+    /// unreachable, publishes not forwarded since the last heartbeat, or in a Redis Cluster a master serving slots
+    /// unreachable), it asks for a reconfiguration every heartbeat, one at a time. One server (Standalone) has no
+    /// failover to find and keeps StackExchange.Redis's own reconnecting.
+    /// </summary>
+    private void RefreshTopologyIfFailing()
+    {
+        ConnectionMultiplexer? redis = _redis;
+        long notForwarded = _metrics.ClusterPublishesNotForwarded;
+        bool forwardsFailed = notForwarded != _notForwardedAtLastTick;
+        _notForwardedAtLastTick = notForwarded;
+        if (redis is null || Mode is not (ClusterRedisMode.Cluster or ClusterRedisMode.Sentinel))
+        {
+            return;
+        }
+
+        bool failing = !_connected || forwardsFailed || (Mode == ClusterRedisMode.Cluster && SlotOwnerUnreachable(redis));
+        if (!failing || Interlocked.Exchange(ref _reconfiguring, 1) != 0)
+        {
+            return;
+        }
+
+        _ = ReconfigureAsync(redis);
+    }
+
+    private async Task ReconfigureAsync(ConnectionMultiplexer redis)
+    {
+        try
+        {
+            await redis.ReconfigureAsync("Janus: a primary is unreachable").ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // The next heartbeat asks again.
+        }
+        finally
+        {
+            Volatile.Write(ref _reconfiguring, 0);
+        }
+    }
+
+    /// <summary>Whether the cluster's slot map, as a reachable node last told it, names an unreachable master.</summary>
+    private static bool SlotOwnerUnreachable(ConnectionMultiplexer redis)
+    {
+        foreach (IServer server in redis.GetServers())
+        {
+            if (!server.IsConnected || server.ClusterConfiguration is not { } configuration)
+            {
+                continue;
+            }
+
+            foreach (StackExchange.Redis.ClusterNode node in configuration.Nodes)
+            {
+                if (!node.IsReplica && node.Slots.Count > 0 && node.EndPoint is { } endPoint && !redis.GetServer(endPoint).IsConnected)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return false;
     }
 
     private void ForgetSilentPeers()
