@@ -60,6 +60,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private volatile RedisLayout? _layout;
     private int _connecting;
     private int _reconfiguring;
+    private volatile bool _failoverSeen;
     private long _notForwardedAtLastTick;
     private ConnectionMultiplexer? _redis;
     private volatile ISubscriber? _subscriber;
@@ -802,8 +803,11 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     /// periodic check (<c>configCheckSeconds</c>, 60 s by default). A command to a dead server gets no <c>MOVED</c>, and
     /// a promoted replica that was already known is not news to it. So while this node sees a failover's signs (Redis
     /// unreachable, publishes not forwarded since the last heartbeat, or in a Redis Cluster a master serving slots
-    /// unreachable), it asks for a reconfiguration every heartbeat, one at a time. One server (Standalone) has no
-    /// failover to find and keeps StackExchange.Redis's own reconnecting.
+    /// unreachable), it asks for a reconfiguration every heartbeat, one at a time. In a Redis Cluster it first reads
+    /// the slot map (<c>CLUSTER NODES</c>, one command, which StackExchange.Redis applies to its routing at once) and
+    /// reconfigures only once no slot is left on an unreachable master: a reconfiguration waits up to
+    /// <c>connectTimeout</c> for the dead server, and one started before the replica's promotion would hold up the one
+    /// after it. One server (Standalone) has no failover to find and keeps StackExchange.Redis's own reconnecting.
     /// </summary>
     private void RefreshTopologyIfFailing()
     {
@@ -816,8 +820,14 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             return;
         }
 
-        bool failing = !_connected || forwardsFailed || (Mode == ClusterRedisMode.Cluster && SlotOwnerUnreachable(redis));
-        if (!failing || Interlocked.Exchange(ref _reconfiguring, 1) != 0)
+        if (!_connected || forwardsFailed || (Mode == ClusterRedisMode.Cluster && SlotOwnerUnreachable(redis)))
+        {
+            // Kept until a reconfiguration has run after the signs: once the slot map is fresh, publishes flow again
+            // and the signs go, but subscriptions move only with the reconfiguration.
+            _failoverSeen = true;
+        }
+
+        if (!_failoverSeen || Interlocked.Exchange(ref _reconfiguring, 1) != 0)
         {
             return;
         }
@@ -829,7 +839,20 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     {
         try
         {
-            await redis.ReconfigureAsync("Janus: a primary is unreachable").ConfigureAwait(false);
+            if (Mode == ClusterRedisMode.Cluster && ReachableMaster(redis) is { } master)
+            {
+                ClusterConfiguration? slots = await master.ClusterNodesAsync().ConfigureAwait(false);
+                if (slots is null || OwnerUnreachable(redis, slots))
+                {
+                    // Not failed over yet: ask again next heartbeat.
+                    return;
+                }
+            }
+
+            if (await redis.ReconfigureAsync("Janus: a primary is unreachable").ConfigureAwait(false))
+            {
+                _failoverSeen = false;
+            }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
         {
@@ -846,23 +869,39 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     {
         foreach (IServer server in redis.GetServers())
         {
-            if (!server.IsConnected || server.ClusterConfiguration is not { } configuration)
+            if (server.IsConnected && server.ClusterConfiguration is { } configuration)
             {
-                continue;
+                return OwnerUnreachable(redis, configuration);
             }
-
-            foreach (StackExchange.Redis.ClusterNode node in configuration.Nodes)
-            {
-                if (!node.IsReplica && node.Slots.Count > 0 && node.EndPoint is { } endPoint && !redis.GetServer(endPoint).IsConnected)
-                {
-                    return true;
-                }
-            }
-
-            return false;
         }
 
         return false;
+    }
+
+    private static bool OwnerUnreachable(ConnectionMultiplexer redis, ClusterConfiguration configuration)
+    {
+        foreach (StackExchange.Redis.ClusterNode node in configuration.Nodes)
+        {
+            if (!node.IsReplica && node.Slots.Count > 0 && node.EndPoint is { } endPoint && !redis.GetServer(endPoint).IsConnected)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IServer? ReachableMaster(ConnectionMultiplexer redis)
+    {
+        foreach (IServer server in redis.GetServers())
+        {
+            if (server.IsConnected && !server.IsReplica)
+            {
+                return server;
+            }
+        }
+
+        return null;
     }
 
     private void ForgetSilentPeers()
