@@ -168,7 +168,8 @@ internal sealed class FailoverProbe : IAsyncDisposable
 /// <param name="FirstAfterFailover">From the failover's start to the arrival of the first message published after it.</param>
 /// <param name="RecoveredFrom">The first message published after the failover started that arrived.</param>
 /// <param name="LostAfterRecovery">Messages published from <paramref name="RecoveredFrom"/> on that never arrived.</param>
-internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Duplicates, TimeSpan Gap, TimeSpan FirstAfterFailover, int RecoveredFrom, int LostAfterRecovery)
+/// <param name="PublishPause">The longest time between two publishes (the publisher waits 10 ms; longer means it was held up).</param>
+internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Duplicates, TimeSpan Gap, TimeSpan FirstAfterFailover, int RecoveredFrom, int LostAfterRecovery, TimeSpan PublishPause)
 {
     public static FailoverReport From(string topic, int sent, long[] sentAt, List<(int Id, long At)> received, long failoverAt)
     {
@@ -189,6 +190,13 @@ internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Dupl
             gap = between > gap ? between : gap;
         }
 
+        TimeSpan pause = TimeSpan.Zero;
+        for (int id = 2; id <= sent; id++)
+        {
+            TimeSpan between = Stopwatch.GetElapsedTime(sentAt[id - 1], sentAt[id]);
+            pause = between > pause ? between : pause;
+        }
+
         int firstAfter = 1;
         while (firstAfter <= sent && sentAt[firstAfter] < failoverAt)
         {
@@ -205,9 +213,10 @@ internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Dupl
             gap,
             recovered.Id == 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(failoverAt, recovered.At),
             recovered.Id,
-            lostAfter);
+            lostAfter,
+            pause);
     }
 
     public override string ToString() =>
-        $"{Topic}: sent {Sent}, lost {Lost}, duplicates {Duplicates}, longest silence {Gap.TotalMilliseconds:F0} ms, first message published after the failover began arrived {FirstAfterFailover.TotalMilliseconds:F0} ms after it (id {RecoveredFrom}), lost after that {LostAfterRecovery}";
+        $"{Topic}: sent {Sent}, lost {Lost}, duplicates {Duplicates}, longest silence {Gap.TotalMilliseconds:F0} ms, first message published after the failover began arrived {FirstAfterFailover.TotalMilliseconds:F0} ms after it (id {RecoveredFrom}), lost after that {LostAfterRecovery}, longest pause between two publishes {PublishPause.TotalMilliseconds:F0} ms";
 }
