@@ -168,9 +168,13 @@ internal sealed class FailoverProbe : IAsyncDisposable
 /// <param name="FirstAfterFailover">From the failover's start to the arrival of the first message published after it.</param>
 /// <param name="RecoveredFrom">The first message published after the failover started that arrived.</param>
 /// <param name="LostAfterRecovery">Messages published from <paramref name="RecoveredFrom"/> on that never arrived.</param>
+/// <param name="LostOfLast">Messages among the last <see cref="Tail"/> published that never arrived: the cluster has recovered when 0.</param>
 /// <param name="PublishPause">The longest time between two publishes (the publisher waits 10 ms; longer means it was held up).</param>
-internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Duplicates, TimeSpan Gap, TimeSpan FirstAfterFailover, int RecoveredFrom, int LostAfterRecovery, TimeSpan PublishPause)
+internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Duplicates, TimeSpan Gap, TimeSpan FirstAfterFailover, int RecoveredFrom, int LostAfterRecovery, int LostOfLast, TimeSpan PublishPause)
 {
+    /// <summary>How many of the last messages published must all arrive.</summary>
+    public const int Tail = 30;
+
     public static FailoverReport From(string topic, int sent, long[] sentAt, List<(int Id, long At)> received, long failoverAt)
     {
         var seen = new HashSet<int>();
@@ -214,9 +218,10 @@ internal sealed record FailoverReport(string Topic, int Sent, int Lost, int Dupl
             recovered.Id == 0 ? TimeSpan.MaxValue : Stopwatch.GetElapsedTime(failoverAt, recovered.At),
             recovered.Id,
             lostAfter,
+            Enumerable.Range(Math.Max(1, sent - Tail + 1), Math.Min(Tail, sent)).Count(id => !seen.Contains(id)),
             pause);
     }
 
     public override string ToString() =>
-        $"{Topic}: sent {Sent}, lost {Lost}, duplicates {Duplicates}, longest silence {Gap.TotalMilliseconds:F0} ms, first message published after the failover began arrived {FirstAfterFailover.TotalMilliseconds:F0} ms after it (id {RecoveredFrom}), lost after that {LostAfterRecovery}, longest pause between two publishes {PublishPause.TotalMilliseconds:F0} ms";
+        $"{Topic}: sent {Sent}, lost {Lost}, duplicates {Duplicates}, longest silence {Gap.TotalMilliseconds:F0} ms, first message published after the failover began arrived {FirstAfterFailover.TotalMilliseconds:F0} ms after it (id {RecoveredFrom}), lost after that {LostAfterRecovery} (of the last {Tail}: {LostOfLast}), longest pause between two publishes {PublishPause.TotalMilliseconds:F0} ms";
 }

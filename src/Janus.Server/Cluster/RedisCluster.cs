@@ -63,6 +63,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private volatile bool _failoverSeen;
     private long _notForwardedAtLastTick;
     private ConnectionMultiplexer? _redis;
+    private ConnectionMultiplexer? _sentinels;
     private volatile ISubscriber? _subscriber;
     private volatile bool _connected;
     private bool _stateKnown;
@@ -231,14 +232,21 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             ConnectionMultiplexer redis;
             try
             {
-                // Clone: StackExchange.Redis's Sentinel connect rewrites the endpoints of the options it is given.
-                redis = await ConnectionMultiplexer.ConnectAsync(config.Clone()).ConfigureAwait(false);
+                redis = Mode == ClusterRedisMode.Sentinel
+                    ? await ConnectThroughSentinelsAsync(config).ConfigureAwait(false)
+                    : await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
             }
             catch (Exception ex) when (Mode == ClusterRedisMode.Sentinel && ex is RedisException or TimeoutException or InvalidOperationException or ArgumentException)
             {
                 if (logFailure)
                 {
                     Log.ClusterSentinelConnectFailed(_logger, NodeId, string.Join(",", config.EndPoints), ex);
+                }
+
+                if (Volatile.Read(ref _stopped) != 0)
+                {
+                    // Stopped while asking: let the sentinel connection go too.
+                    await CloseRedisAsync().ConfigureAwait(false);
                 }
 
                 return;
@@ -258,6 +266,21 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         {
             Volatile.Write(ref _connecting, 0);
         }
+    }
+
+    /// <summary>
+    /// Connects to the sentinels (once; the connection is kept across attempts) and through them to the primary they
+    /// name, a connection that follows the primary through failovers. StackExchange.Redis's one-call form
+    /// (<c>ConnectAsync</c> with a <c>serviceName</c>) leaves its sentinel connection behind when no primary is found,
+    /// which every retry would repeat.
+    /// </summary>
+    private async Task<ConnectionMultiplexer> ConnectThroughSentinelsAsync(ConfigurationOptions config)
+    {
+        ConnectionMultiplexer sentinels = _sentinels ??= await ConnectionMultiplexer.SentinelConnectAsync(config.Clone()).ConfigureAwait(false);
+
+        // Synchronous in StackExchange.Redis (it asks the sentinels and waits up to connectTimeout for the primary):
+        // off the caller's thread.
+        return await Task.Run(() => sentinels.GetSentinelMasterConnection(config.Clone())).ConfigureAwait(false);
     }
 
     private void SetLayout(ClusterRedisMode mode)
@@ -926,16 +949,21 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private async Task CloseRedisAsync()
     {
         ConnectionMultiplexer? redis = Interlocked.Exchange(ref _redis, null);
+        ConnectionMultiplexer? sentinels = Interlocked.Exchange(ref _sentinels, null);
         _subscriber = null;
         _connected = false;
-        if (redis is null)
+        if (redis is not null)
         {
-            return;
+            redis.ConnectionFailed -= OnConnectionEvent;
+            redis.ConnectionRestored -= OnConnectionEvent;
+            await redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+            await redis.DisposeAsync().ConfigureAwait(false);
         }
 
-        redis.ConnectionFailed -= OnConnectionEvent;
-        redis.ConnectionRestored -= OnConnectionEvent;
-        await redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
-        await redis.DisposeAsync().ConfigureAwait(false);
+        if (sentinels is not null)
+        {
+            await sentinels.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            await sentinels.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
