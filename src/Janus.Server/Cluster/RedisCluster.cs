@@ -735,7 +735,11 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             // Both the command connection (to forward) and the subscription connection (to receive) must be up.
             ConnectionMultiplexer? redis = _redis;
             ISubscriber? subscriber = _subscriber;
-            connected = redis is not null && subscriber is not null && redis.IsConnected && subscriber.IsConnected();
+            // In a Redis Cluster the subscriber's "connected" is that of one master (the owner of the default channel's
+            // slot): while one master fails over the others carry their topics, so the node counts as connected while
+            // any cluster node is reachable, and publishes to the failing master's topics are counted one by one.
+            connected = redis is not null && subscriber is not null && redis.IsConnected
+                && (Mode == ClusterRedisMode.Cluster || subscriber.IsConnected());
             if (connected)
             {
                 ResolveAutoMode(redis!);
