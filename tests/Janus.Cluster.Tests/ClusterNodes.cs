@@ -15,12 +15,16 @@ internal static class ClusterNodes
     public static string NewPrefix() => "jt" + Guid.NewGuid().ToString("N")[..8] + ":";
 
     /// <summary>Starts a node joined to <paramref name="redis"/> with the given node id and channel prefix.</summary>
-    public static Task<JanusTestServer> StartAsync(RedisServer redis, string nodeId, string prefix, LogCapture? logs = null, IDictionary<string, string?>? settings = null)
+    public static Task<JanusTestServer> StartAsync(RedisServer redis, string nodeId, string prefix, LogCapture? logs = null, IDictionary<string, string?>? settings = null) =>
+        StartAsync(redis.ConnectionString, nodeId, prefix, logs, settings);
+
+    /// <summary>Starts a node joined through the Redis a connection string names (a Redis Cluster, sentinels).</summary>
+    public static Task<JanusTestServer> StartAsync(string redis, string nodeId, string prefix, LogCapture? logs = null, IDictionary<string, string?>? settings = null)
     {
         var all = new Dictionary<string, string?>
         {
             // A short connect timeout keeps a start against a dead Redis quick.
-            ["Janus:Cluster:Redis"] = redis.ConnectionString + ",connectTimeout=1000",
+            ["Janus:Cluster:Redis"] = redis + ",connectTimeout=1000",
             ["Janus:Cluster:NodeId"] = nodeId,
             ["Janus:Cluster:ChannelPrefix"] = prefix,
             ["Janus:Cluster:HeartbeatInterval"] = "00:00:00.250",

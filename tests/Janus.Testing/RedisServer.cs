@@ -13,9 +13,16 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
+    private readonly IReadOnlyList<string> _extraArguments;
+    private readonly string? _sentinelConfig;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, IReadOnlyList<string>? extraArguments = null, string? sentinelConfig = null)
+    {
+        Port = port;
+        _extraArguments = extraArguments ?? [];
+        _sentinelConfig = sentinelConfig;
+    }
 
     /// <summary>The loopback port Redis listens on (kept across restarts).</summary>
     public int Port { get; }
@@ -30,11 +37,33 @@ public sealed class RedisServer : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Starts Redis on a free port and waits until it accepts connections.</summary>
-    public static async Task<RedisServer> StartAsync()
+    public static Task<RedisServer> StartAsync() => StartAsync(static _ => []);
+
+    /// <summary>
+    /// Starts Redis on a free port with more arguments (e.g. <c>--cluster-enabled yes</c>, <c>--replicaof</c>), made
+    /// from the port chosen, and waits until it accepts connections.
+    /// </summary>
+    public static Task<RedisServer> StartAsync(Func<int, IReadOnlyList<string>> extraArguments)
+    {
+        ArgumentNullException.ThrowIfNull(extraArguments);
+        return StartOnFreePortAsync(port => new RedisServer(port, extraArguments(port)));
+    }
+
+    /// <summary>
+    /// Starts <c>redis-server --sentinel</c> on a free port with a config file written by
+    /// <paramref name="writeConfig"/> (given the port; the sentinel rewrites the file as it learns), and waits until it runs.
+    /// </summary>
+    public static Task<RedisServer> StartSentinelAsync(Func<int, string> writeConfig)
+    {
+        ArgumentNullException.ThrowIfNull(writeConfig);
+        return StartOnFreePortAsync(port => new RedisServer(port, sentinelConfig: writeConfig(port)));
+    }
+
+    private static async Task<RedisServer> StartOnFreePortAsync(Func<int, RedisServer> create)
     {
         for (int attempt = 0; ; attempt++)
         {
-            var server = new RedisServer(FreePort());
+            var server = create(FreePort());
             try
             {
                 await server.StartProcessAsync();
@@ -65,15 +94,20 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string argument in new[]
-        {
-            // protected-mode off: it admits only 127.0.0.1, and load tests connect from 127.0.0.2+ (bind keeps it on loopback).
-            "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no", "--save", "", "--appendonly", "no",
-            "--daemonize", "no", "--dir", Path.GetTempPath(), "--loglevel", "notice",
-        })
+        string[] arguments = _sentinelConfig is not null
+            ? [_sentinelConfig, "--sentinel", "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no", "--daemonize", "no"]
+            : [
+                // protected-mode off: it admits only 127.0.0.1, and load tests connect from 127.0.0.2+ (bind keeps it on loopback).
+                "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--protected-mode", "no", "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--dir", Path.GetTempPath(), "--loglevel", "notice", .. _extraArguments,
+            ];
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
+
+        // A sentinel never says it is ready to accept connections; it says its id once it listens.
+        string readyLine = _sentinelConfig is not null ? "Sentinel ID is" : "Ready to accept connections";
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new System.Text.StringBuilder();
@@ -90,7 +124,7 @@ public sealed class RedisServer : IAsyncDisposable
                 output.AppendLine(e.Data);
             }
 
-            if (e.Data.Contains("Ready to accept connections", StringComparison.Ordinal))
+            if (e.Data.Contains(readyLine, StringComparison.Ordinal))
             {
                 ready.TrySetResult();
             }
@@ -210,7 +244,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await KillAsync();
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

@@ -30,6 +30,16 @@ public sealed class ClusterOptionsValidator : IValidateOptions<JanusOptions>
             {
                 failures.Add($"Janus:Cluster:Redis '{cluster.Redis}' names no Redis endpoint (expected e.g. 127.0.0.1:6379).");
             }
+
+            bool sentinel = !string.IsNullOrEmpty(redis.ServiceName);
+            if (cluster.RedisMode == ClusterRedisMode.Sentinel && !sentinel)
+            {
+                failures.Add($"Janus:Cluster:RedisMode is Sentinel, so Janus:Cluster:Redis must name the sentinels and the primary's service, e.g. 'sentinel1:26379,sentinel2:26379,serviceName=mymaster' (got '{cluster.Redis}').");
+            }
+            else if (sentinel && cluster.RedisMode is ClusterRedisMode.Standalone or ClusterRedisMode.Cluster)
+            {
+                failures.Add($"Janus:Cluster:Redis names a serviceName, which means Redis Sentinel, but Janus:Cluster:RedisMode is {cluster.RedisMode}; use Sentinel or Auto.");
+            }
         }
         catch (ArgumentException ex)
         {
@@ -39,6 +49,12 @@ public sealed class ClusterOptionsValidator : IValidateOptions<JanusOptions>
         if (string.IsNullOrEmpty(cluster.ChannelPrefix) || cluster.ChannelPrefix.Length > 64)
         {
             failures.Add($"Janus:Cluster:ChannelPrefix must be 1 to 64 characters (got '{cluster.ChannelPrefix}').");
+        }
+        else if (cluster.RedisMode is ClusterRedisMode.Auto or ClusterRedisMode.Cluster && cluster.ChannelPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            // In a Redis Cluster the slot of a key or sharded channel is decided by its first {…}: a brace in the
+            // prefix would take that role from the topic and put keys of one topic on different slots.
+            failures.Add($"Janus:Cluster:ChannelPrefix must not hold '{{' or '}}' when Janus:Cluster:RedisMode is {cluster.RedisMode} (in a Redis Cluster the topic is the hash tag; got '{cluster.ChannelPrefix}'); set RedisMode to Standalone or Sentinel to keep it.");
         }
 
         if (cluster.HeartbeatInterval < TimeSpan.FromMilliseconds(100) || cluster.HeartbeatInterval > TimeSpan.FromMinutes(1))

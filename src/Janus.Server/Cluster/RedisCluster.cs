@@ -25,6 +25,9 @@ namespace Janus.Server.Cluster;
 /// subscribers of that topic is subscribed to the channel and fans the body out locally with the origin's timestamp;
 /// the origin recognises its own node id and process instance and drops its copy. Each channel is read by one sequential loop, so the
 /// order Redis delivers in is the order subscribers see.</para>
+/// <para>Redis deployments (<see cref="ClusterOptions.RedisMode"/>): one server and a Sentinel-managed primary carry
+/// topics on classic channels; a Redis Cluster carries them on sharded channels, each topic on the master that owns its
+/// slot (<see cref="RedisLayout"/>). Node announcements always travel on the classic channel <c>{prefix}nodes</c>.</para>
 /// <para>Outages: StackExchange.Redis reconnects by itself (exponential backoff up to
 /// <see cref="ClusterOptions.ReconnectMaxDelay"/>) and restores its channel subscriptions. Meanwhile publishes are
 /// delivered locally and not forwarded (counted, never replayed); commands fail fast rather than queue. The state
@@ -46,14 +49,21 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private readonly byte[] _nodeIdBytes;
     private readonly ulong _instance = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     private readonly ConcurrentDictionary<ulong, bool> _twins = new();
-    private readonly byte[] _topicChannelPrefix;
+    private readonly ClusterRedisMode _configuredMode;
     private readonly RedisChannel _nodesChannel;
     private readonly byte[] _aliveAnnouncement;
     private readonly TopicInterest _interest;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _peers = new(StringComparer.Ordinal);
     private readonly Lock _stateLock = new();
     private readonly Lock _tickLock = new();
+    private ConfigurationOptions? _config;
+    private volatile RedisLayout? _layout;
+    private int _connecting;
+    private int _reconfiguring;
+    private volatile bool _failoverSeen;
+    private long _notForwardedAtLastTick;
     private ConnectionMultiplexer? _redis;
+    private ConnectionMultiplexer? _sentinels;
     private volatile ISubscriber? _subscriber;
     private volatile bool _connected;
     private bool _stateKnown;
@@ -77,7 +87,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         _logger = logger;
         NodeId = NodeIds.Resolve(_options);
         _nodeIdBytes = Encoding.ASCII.GetBytes(NodeId);
-        _topicChannelPrefix = Encoding.UTF8.GetBytes(_options.ChannelPrefix + "t:");
+        _configuredMode = _options.RedisMode;
         _nodesChannel = RedisChannel.Literal(_options.ChannelPrefix + "nodes");
         _aliveAnnouncement = NodeAnnouncement.Encode(NodeAnnouncement.Alive, _nodeIdBytes, _instance);
         _interest = new TopicInterest(this, engine.Topics, metrics, logger);
@@ -147,13 +157,30 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     /// <summary>Whether the topic's channel is subscribed in Redis now.</summary>
     public bool IsChannelSubscribed(string topic) => _interest.IsSubscribed(topic);
 
-    /// <summary>The Redis channel a topic's messages travel on.</summary>
-    public RedisChannel TopicChannel(ReadOnlySpan<char> topic)
+    /// <summary>
+    /// How this node uses Redis: the configured <see cref="ClusterOptions.RedisMode"/>, or for
+    /// <see cref="ClusterRedisMode.Auto"/> what the first connection found (<see cref="ClusterRedisMode.Auto"/> until then).
+    /// </summary>
+    public ClusterRedisMode Mode { get; private set; }
+
+    /// <summary>Whether topic channels are sharded channels (<c>SPUBLISH</c>/<c>SSUBSCRIBE</c>): in a Redis Cluster.</summary>
+    public bool ShardedChannels => _layout?.Sharded == true;
+
+    /// <summary>
+    /// The Redis channel a topic's messages travel on: <c>{prefix}t:{topic}</c>, or in a Redis Cluster the sharded
+    /// channel <c>{prefix}t:{{topic}}</c>. Known once the deployment is (<see cref="Mode"/>), at the latest on the first
+    /// connection.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The mode is <see cref="ClusterRedisMode.Auto"/> and Redis was never reached yet.</exception>
+    public RedisChannel TopicChannel(ReadOnlySpan<char> topic) =>
+        (_layout ?? throw new InvalidOperationException("Redis has not been reached yet, so whether it is a Redis Cluster is not known.")).TopicChannel(topic);
+
+    /// <summary>The topic's channel, or false while the layout is not known (Auto mode, Redis never reached yet).</summary>
+    internal bool TryGetTopicChannel(string topic, out RedisChannel channel)
     {
-        byte[] name = new byte[_topicChannelPrefix.Length + Encoding.UTF8.GetByteCount(topic)];
-        _topicChannelPrefix.CopyTo(name, 0);
-        Encoding.UTF8.GetBytes(topic, name.AsSpan(_topicChannelPrefix.Length));
-        return RedisChannel.Literal(name);
+        RedisLayout? layout = _layout;
+        channel = layout?.TopicChannel(topic) ?? default;
+        return layout is not null;
     }
 
     /// <inheritdoc />
@@ -166,18 +193,121 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ReconnectRetryPolicy = new ExponentialRetry(250, (int)_options.ReconnectMaxDelay.TotalMilliseconds);
         config.ClientName ??= "janus-" + NodeId;
-        Log.ClusterConnecting(_logger, NodeId, string.Join(",", config.EndPoints));
+        _config = config;
+        Mode = _configuredMode == ClusterRedisMode.Auto && !string.IsNullOrEmpty(config.ServiceName) ? ClusterRedisMode.Sentinel : _configuredMode;
+        if (Mode != ClusterRedisMode.Auto)
+        {
+            SetLayout(Mode);
+        }
 
-        ConnectionMultiplexer redis = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        redis.ConnectionFailed += OnConnectionEvent;
-        redis.ConnectionRestored += OnConnectionEvent;
-        _redis = redis;
-        _subscriber = redis.GetSubscriber();
+        Log.ClusterConnecting(_logger, NodeId, string.Join(",", config.EndPoints));
+        await TryConnectAsync(logFailure: true).ConfigureAwait(false);
         UpdateConnectionState();
         await EnsureNodesSubscriptionAsync().ConfigureAwait(false);
         _interest.Start();
         Announce(_aliveAnnouncement);
         _timer = _time.CreateTimer(static state => ((RedisCluster)state!).Tick(), this, _options.HeartbeatInterval, _options.HeartbeatInterval);
+    }
+
+    /// <summary>
+    /// Connects the multiplexer. Against one server or a Redis Cluster this returns at once even while Redis is down
+    /// (StackExchange.Redis keeps trying); through Sentinel, StackExchange.Redis must first ask a sentinel for the
+    /// primary and throws when none answers, so the heartbeat retries until one does.
+    /// </summary>
+    private async Task TryConnectAsync(bool logFailure)
+    {
+        ConfigurationOptions config = _config!;
+        if (Interlocked.Exchange(ref _connecting, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_redis is not null || Volatile.Read(ref _stopped) != 0)
+            {
+                return;
+            }
+
+            ConnectionMultiplexer redis;
+            try
+            {
+                redis = Mode == ClusterRedisMode.Sentinel
+                    ? await ConnectThroughSentinelsAsync(config).ConfigureAwait(false)
+                    : await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Mode == ClusterRedisMode.Sentinel && ex is RedisException or TimeoutException or InvalidOperationException or ArgumentException)
+            {
+                if (logFailure)
+                {
+                    Log.ClusterSentinelConnectFailed(_logger, NodeId, string.Join(",", config.EndPoints), ex);
+                }
+
+                if (Volatile.Read(ref _stopped) != 0)
+                {
+                    // Stopped while asking: let the sentinel connection go too.
+                    await CloseRedisAsync().ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            redis.ConnectionFailed += OnConnectionEvent;
+            redis.ConnectionRestored += OnConnectionEvent;
+            _subscriber = redis.GetSubscriber();
+            _redis = redis;
+            if (Volatile.Read(ref _stopped) != 0)
+            {
+                // Stopped while connecting: StopAsync found nothing to close.
+                await CloseRedisAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _connecting, 0);
+        }
+    }
+
+    /// <summary>
+    /// Connects to the sentinels (once; the connection is kept across attempts) and through them to the primary they
+    /// name, a connection that follows the primary through failovers. StackExchange.Redis's one-call form
+    /// (<c>ConnectAsync</c> with a <c>serviceName</c>) leaves its sentinel connection behind when no primary is found,
+    /// which every retry would repeat.
+    /// </summary>
+    private async Task<ConnectionMultiplexer> ConnectThroughSentinelsAsync(ConfigurationOptions config)
+    {
+        ConnectionMultiplexer sentinels = _sentinels ??= await ConnectionMultiplexer.SentinelConnectAsync(config.Clone()).ConfigureAwait(false);
+
+        // Synchronous in StackExchange.Redis (it asks the sentinels and waits up to connectTimeout for the primary):
+        // off the caller's thread.
+        return await Task.Run(() => sentinels.GetSentinelMasterConnection(config.Clone())).ConfigureAwait(false);
+    }
+
+    private void SetLayout(ClusterRedisMode mode)
+    {
+        _layout = mode == ClusterRedisMode.Cluster ? RedisLayout.ShardedFor(_options.ChannelPrefix) : RedisLayout.Classic(_options.ChannelPrefix);
+        Log.ClusterRedisMode(_logger, NodeId, mode.ToString(), _layout.Sharded ? "sharded (SPUBLISH/SSUBSCRIBE, one master per topic)" : "classic (PUBLISH/SUBSCRIBE)");
+    }
+
+    /// <summary>
+    /// In <see cref="ClusterRedisMode.Auto"/>, decides on the first connection whether Redis is a Redis Cluster. Called
+    /// under the state lock before the node counts as connected, so nothing names a channel before it is known.
+    /// </summary>
+    private void ResolveAutoMode(ConnectionMultiplexer redis)
+    {
+        if (Mode != ClusterRedisMode.Auto)
+        {
+            return;
+        }
+
+        bool cluster = false;
+        foreach (IServer server in redis.GetServers())
+        {
+            cluster |= server.IsConnected && server.ServerType == ServerType.Cluster;
+        }
+
+        Mode = cluster ? ClusterRedisMode.Cluster : ClusterRedisMode.Standalone;
+        SetLayout(Mode);
     }
 
     /// <inheritdoc />
@@ -275,7 +405,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         Task<long> sent;
         try
         {
-            sent = subscriber.PublishAsync(TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, _instance, timestamp, body));
+            sent = subscriber.PublishAsync(_layout!.TopicChannel(topic), ClusterMessage.Encode(_nodeIdBytes, _instance, timestamp, body));
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
@@ -310,7 +440,7 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             // Subscribed first: every message published after the read then reaches this node on the channel.
             await _interest.WaitForSubscribedAsync(topic).WaitAsync(ChannelWait).ConfigureAwait(false);
             TimeSpan ttl = _engine.Topics.History.For(topic).Ttl;
-            return await RedisHistory.ReadAsync(redis.GetDatabase(), RedisHistory.Keys(_options.ChannelPrefix, topic), ttl, since).ConfigureAwait(false);
+            return await RedisHistory.ReadAsync(redis.GetDatabase(), _layout!.HistoryKeys(topic), ttl, since).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or InvalidCastException)
         {
@@ -338,7 +468,8 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         Task<RedisResult> sent;
         try
         {
-            sent = RedisHistory.PublishAsync(redis.GetDatabase(), RedisHistory.Keys(_options.ChannelPrefix, topic), size, ttl, payload, TopicChannel(topic));
+            RedisLayout layout = _layout!;
+            sent = RedisHistory.PublishAsync(redis.GetDatabase(), layout.HistoryKeys(topic), size, ttl, payload, layout.TopicChannel(topic));
         }
         catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
         {
@@ -604,7 +735,16 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
             // Both the command connection (to forward) and the subscription connection (to receive) must be up.
             ConnectionMultiplexer? redis = _redis;
             ISubscriber? subscriber = _subscriber;
-            connected = redis is not null && subscriber is not null && redis.IsConnected && subscriber.IsConnected();
+            // In a Redis Cluster the subscriber's "connected" is that of one master (the owner of the default channel's
+            // slot): while one master fails over the others carry their topics, so the node counts as connected while
+            // any cluster node is reachable, and publishes to the failing master's topics are counted one by one.
+            connected = redis is not null && subscriber is not null && redis.IsConnected
+                && (Mode == ClusterRedisMode.Cluster || subscriber.IsConnected());
+            if (connected)
+            {
+                ResolveAutoMode(redis!);
+            }
+
             if (_stateKnown && connected == _connected)
             {
                 return;
@@ -649,7 +789,14 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
 
         try
         {
+            if (_redis is null)
+            {
+                // Through Sentinel with no sentinel answering so far: ask again (off the timer thread, it can block).
+                _ = Task.Run(() => TryConnectAsync(logFailure: false));
+            }
+
             UpdateConnectionState();
+            RefreshTopologyIfFailing();
             if (_connected)
             {
                 Announce(_aliveAnnouncement);
@@ -676,6 +823,114 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
         }
     }
 
+    /// <summary>
+    /// In a Redis Cluster or behind Sentinel a failover makes another server the primary, and StackExchange.Redis moves
+    /// commands and subscriptions there only on its next reconfiguration: at once when it is told (a <c>MOVED</c> reply,
+    /// Sentinel's <c>+switch-master</c> naming a server it did not know), otherwise on a reconnect attempt or its
+    /// periodic check (<c>configCheckSeconds</c>, 60 s by default). A command to a dead server gets no <c>MOVED</c>, and
+    /// a promoted replica that was already known is not news to it. So while this node sees a failover's signs (Redis
+    /// unreachable, publishes not forwarded since the last heartbeat, or in a Redis Cluster a master serving slots
+    /// unreachable), it asks for a reconfiguration every heartbeat, one at a time. In a Redis Cluster it first reads
+    /// the slot map (<c>CLUSTER NODES</c>, one command, which StackExchange.Redis applies to its routing at once) and
+    /// reconfigures only once no slot is left on an unreachable master: a reconfiguration waits up to
+    /// <c>connectTimeout</c> for the dead server, and one started before the replica's promotion would hold up the one
+    /// after it. One server (Standalone) has no failover to find and keeps StackExchange.Redis's own reconnecting.
+    /// </summary>
+    private void RefreshTopologyIfFailing()
+    {
+        ConnectionMultiplexer? redis = _redis;
+        long notForwarded = _metrics.ClusterPublishesNotForwarded;
+        bool forwardsFailed = notForwarded != _notForwardedAtLastTick;
+        _notForwardedAtLastTick = notForwarded;
+        if (redis is null || Mode is not (ClusterRedisMode.Cluster or ClusterRedisMode.Sentinel))
+        {
+            return;
+        }
+
+        if (!_connected || forwardsFailed || (Mode == ClusterRedisMode.Cluster && SlotOwnerUnreachable(redis)))
+        {
+            // Kept until a reconfiguration has run after the signs: once the slot map is fresh, publishes flow again
+            // and the signs go, but subscriptions move only with the reconfiguration.
+            _failoverSeen = true;
+        }
+
+        if (!_failoverSeen || Interlocked.Exchange(ref _reconfiguring, 1) != 0)
+        {
+            return;
+        }
+
+        _ = ReconfigureAsync(redis);
+    }
+
+    private async Task ReconfigureAsync(ConnectionMultiplexer redis)
+    {
+        try
+        {
+            if (Mode == ClusterRedisMode.Cluster && ReachableMaster(redis) is { } master)
+            {
+                ClusterConfiguration? slots = await master.ClusterNodesAsync().ConfigureAwait(false);
+                if (slots is null || OwnerUnreachable(redis, slots))
+                {
+                    // Not failed over yet: ask again next heartbeat.
+                    return;
+                }
+            }
+
+            if (await redis.ReconfigureAsync("Janus: a primary is unreachable").ConfigureAwait(false))
+            {
+                _failoverSeen = false;
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // The next heartbeat asks again.
+        }
+        finally
+        {
+            Volatile.Write(ref _reconfiguring, 0);
+        }
+    }
+
+    /// <summary>Whether the cluster's slot map, as a reachable node last told it, names an unreachable master.</summary>
+    private static bool SlotOwnerUnreachable(ConnectionMultiplexer redis)
+    {
+        foreach (IServer server in redis.GetServers())
+        {
+            if (server.IsConnected && server.ClusterConfiguration is { } configuration)
+            {
+                return OwnerUnreachable(redis, configuration);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool OwnerUnreachable(ConnectionMultiplexer redis, ClusterConfiguration configuration)
+    {
+        foreach (StackExchange.Redis.ClusterNode node in configuration.Nodes)
+        {
+            if (!node.IsReplica && node.Slots.Count > 0 && node.EndPoint is { } endPoint && !redis.GetServer(endPoint).IsConnected)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IServer? ReachableMaster(ConnectionMultiplexer redis)
+    {
+        foreach (IServer server in redis.GetServers())
+        {
+            if (server.IsConnected && !server.IsReplica)
+            {
+                return server;
+            }
+        }
+
+        return null;
+    }
+
     private void ForgetSilentPeers()
     {
         DateTimeOffset oldest = _time.GetUtcNow() - _options.PeerTimeout;
@@ -698,16 +953,21 @@ public sealed class RedisCluster : IClusterStatus, ISharedHistory, IPublishForwa
     private async Task CloseRedisAsync()
     {
         ConnectionMultiplexer? redis = Interlocked.Exchange(ref _redis, null);
+        ConnectionMultiplexer? sentinels = Interlocked.Exchange(ref _sentinels, null);
         _subscriber = null;
         _connected = false;
-        if (redis is null)
+        if (redis is not null)
         {
-            return;
+            redis.ConnectionFailed -= OnConnectionEvent;
+            redis.ConnectionRestored -= OnConnectionEvent;
+            await redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
+            await redis.DisposeAsync().ConfigureAwait(false);
         }
 
-        redis.ConnectionFailed -= OnConnectionEvent;
-        redis.ConnectionRestored -= OnConnectionEvent;
-        await redis.CloseAsync(allowCommandsToComplete: true).ConfigureAwait(false);
-        await redis.DisposeAsync().ConfigureAwait(false);
+        if (sentinels is not null)
+        {
+            await sentinels.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+            await sentinels.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -9,7 +9,8 @@ namespace Janus.Server.Cluster;
 /// Topic positions and history in Redis, for topics that keep history in a cluster: one hash per topic (its epoch
 /// <c>e</c> and last offset <c>o</c>) and one stream (its last messages, entry id <c>&lt;offset&gt;-1</c>, field
 /// <c>m</c> holding the format-1 cluster payload). Both keys carry the topic as a hash tag
-/// (<c>{prefix}h:{topic}:p</c>, <c>…:s</c>), so a Redis Cluster would keep them on one shard.
+/// (<c>{prefix}h:{topic}:p</c>, <c>…:s</c>; see <see cref="RedisLayout"/>), so a Redis Cluster keeps them in one slot,
+/// the slot of the topic's sharded channel too.
 /// </summary>
 /// <remarks>
 /// Each publish is one script run (EVALSHA once the script is cached): it creates the epoch if the topic has none
@@ -36,6 +37,9 @@ internal static class RedisHistory
         return o
         """;
 
+    // The same for a Redis Cluster: the channel is a sharded channel in the keys' slot (a script may touch one slot only).
+    private static readonly string ShardedPublishScript = PublishScript.Replace("'PUBLISH'", "'SPUBLISH'", StringComparison.Ordinal);
+
     // KEYS: position hash, stream. ARGV: candidate epoch, ttl ms, since offset (-1: none), since epoch.
     // Returns {epoch, offset} and, when the epoch matches and something follows the position, the stream's entries after it.
     private const string ReadScript = """
@@ -54,17 +58,13 @@ internal static class RedisHistory
         return {e, o, redis.call('XRANGE', KEYS[2], (since + 1) .. '-0', '+')}
         """;
 
-    /// <summary>The keys of a topic's position hash and stream.</summary>
-    public static (RedisKey Position, RedisKey Stream) Keys(string prefix, ReadOnlySpan<char> topic)
-    {
-        string tag = prefix + "h:{" + topic.ToString() + "}";
-        return (tag + ":p", tag + ":s");
-    }
-
-    /// <summary>Runs the publish script; the task's result is the offset Redis assigned.</summary>
+    /// <summary>
+    /// Runs the publish script; the task's result is the offset Redis assigned. A sharded channel is published with
+    /// <c>SPUBLISH</c>, a classic one with <c>PUBLISH</c>.
+    /// </summary>
     public static Task<RedisResult> PublishAsync(IDatabase database, (RedisKey Position, RedisKey Stream) keys, int size, TimeSpan ttl, byte[] payload, RedisChannel channel) =>
         database.ScriptEvaluateAsync(
-            PublishScript,
+            channel.IsSharded ? ShardedPublishScript : PublishScript,
             [keys.Position, keys.Stream],
             [Topic.NewEpoch(), size, Math.Max(1, (long)ttl.TotalMilliseconds), payload, channel.ToString()]);
 

@@ -270,7 +270,12 @@ internal sealed class TopicInterest
 
     private async Task<TopicSubscription?> SubscribeAsync(string topic)
     {
-        RedisChannel channel = _cluster.TopicChannel(topic);
+        if (!_cluster.TryGetTopicChannel(topic, out RedisChannel channel))
+        {
+            // Redis never reached yet, so not known to be a Redis Cluster or not: retried once it is reached.
+            return null;
+        }
+
         ChannelMessageQueue? queue = await _cluster.TrySubscribeAsync(channel, topic, _logger).ConfigureAwait(false);
         if (queue is null)
         {

@@ -87,6 +87,12 @@ internal static partial class Log
     [LoggerMessage(47, LogLevel.Warning, "Reading the history of topic {Topic} from Redis failed; answering from this node's memory")]
     public static partial void ClusterHistoryReadFailed(ILogger logger, string topic, Exception exception);
 
+    [LoggerMessage(48, LogLevel.Information, "Cluster node {NodeId} uses Redis as {Mode}: topic channels are {Channels}")]
+    public static partial void ClusterRedisMode(ILogger logger, string nodeId, string mode, string channels);
+
+    [LoggerMessage(49, LogLevel.Warning, "Cluster node {NodeId} could not reach a primary through the sentinels at {Endpoints}; retrying every heartbeat, serving local subscribers meanwhile")]
+    public static partial void ClusterSentinelConnectFailed(ILogger logger, string nodeId, string endpoints, Exception exception);
+
     [LoggerMessage(41, LogLevel.Error, "Another Janus process announces the same node id {NodeId}: give every node its own Janus:Cluster:NodeId (delivery is unaffected, but peers and logs cannot tell the two apart)")]
     public static partial void ClusterDuplicateNodeId(ILogger logger, string nodeId);
 

@@ -18,6 +18,14 @@ public sealed class ClusterOptions
     public string? Redis { get; set; }
 
     /// <summary>
+    /// What <see cref="Redis"/> points at: <see cref="ClusterRedisMode.Auto"/> (the default) detects a Redis Cluster
+    /// on the first connection and takes a <c>serviceName</c> in the connection string for Sentinel;
+    /// <see cref="ClusterRedisMode.Standalone"/>, <see cref="ClusterRedisMode.Cluster"/> and
+    /// <see cref="ClusterRedisMode.Sentinel"/> say so outright. In a Redis Cluster topic channels are sharded.
+    /// </summary>
+    public ClusterRedisMode RedisMode { get; set; } = ClusterRedisMode.Auto;
+
+    /// <summary>
     /// This node's id: letters, digits, <c>.</c>, <c>_</c> and <c>-</c>, at most 64 characters. It tags every message
     /// this node forwards (so the node can ignore its own messages coming back) and names the node to its peers.
     /// Defaults to the host name and 8 random hex characters, fixed for the life of the process.
