@@ -14,6 +14,7 @@ namespace Janus.Bot.Tests;
 /// every connection reset at once after setup, every client connects and subscribes again (no resume), and the
 /// rounds that follow reach every one of them.
 /// </summary>
+[Collection(ProcessWideMetersCollection.Name)]
 public sealed partial class ReconnectStormTests
 {
     private const int Clients = 200;
