@@ -12,8 +12,8 @@ internal static class BotCommandLine
     public static RootCommand Build()
     {
         var fleet = new FleetOptionSet("Number of clients (the original's N).", clientsDefault: 1, "Connections being set up at once, over all workers.");
-        var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 6379 for redis)." };
-        var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, or redis (RESP SUBSCRIBE/PUBLISH with the same timestamped JSON).", DefaultValueFactory = _ => BotProtocol.Janus };
+        var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 8080 for websocket, 6379 for redis)." };
+        var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, websocket (the Janus protocol over /ws on the HTTP port; publishes still go to the TCP port, 8081 unless --publish-to), or redis (RESP SUBSCRIBE/PUBLISH with the same timestamped JSON).", DefaultValueFactory = _ => BotProtocol.Janus };
         var rounds = new Option<int>("--rounds", "-r") { Description = "Publish this many times; each round is reported, then a summary.", DefaultValueFactory = _ => 1 };
         var throughput = new Option<int>("--throughput", "-k") { Description = "Publish K messages back to back per round (per topic) and report deliveries/s." };
         var topics = new Option<int>("--topics", "-t") { Description = "Spread the clients over T topics (events-0 … events-T-1).", DefaultValueFactory = _ => 1 };
@@ -40,7 +40,7 @@ internal static class BotCommandLine
                 Idle = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(idle))),
                 Interval = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))),
             };
-            int chosenPort = result.GetValue(port) ?? (chosen == BotProtocol.Redis ? 6379 : 8081);
+            int chosenPort = result.GetValue(port) ?? BotProtocolPorts.Default(chosen);
             return await RunTestAsync(fleet.Read(result, options, chosenPort), Console.Out, Console.Error, cancellationToken);
         });
 

@@ -18,14 +18,17 @@ internal static class BotRun
     public static async Task<BotReport> RunAsync(BotOptions options, TextWriter diagnostics, IAnsiConsole? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        int defaultPort = options.Protocol == BotProtocol.Redis ? 6379 : 8081;
+        int defaultPort = BotProtocolPorts.Default(options.Protocol);
         IReadOnlyList<IPEndPoint> hosts = AddressList.ParseHosts(options.Hosts, defaultPort);
         if (hosts.Count == 0)
         {
             throw new ArgumentException("No host to test.");
         }
 
-        IPEndPoint publishTo = options.PublishTo is null ? hosts[0] : AddressList.ParseHost(options.PublishTo, defaultPort);
+        // WebSocket subscribers hear publishes sent, as in the Janus test, to the TCP port (the same host's, by default).
+        IPEndPoint publishTo = options.Protocol == BotProtocol.WebSocket
+            ? (options.PublishTo is null ? new IPEndPoint(hosts[0].Address, BotProtocolPorts.JanusTcp) : AddressList.ParseHost(options.PublishTo, BotProtocolPorts.JanusTcp))
+            : options.PublishTo is null ? hosts[0] : AddressList.ParseHost(options.PublishTo, defaultPort);
         IReadOnlyList<IPAddress> sources = AddressList.ParseSources(options.Sources);
         IReadOnlyList<WorkerConfig> plan = WorkerPlanner.Plan(options, hosts, sources);
         string[] topics = Enumerable.Range(0, Math.Max(1, options.Topics)).Select(t => TestMessage.Topic(t, options.Topics)).ToArray();

@@ -8,4 +8,7 @@ internal enum BotProtocol
 
     /// <summary>Redis pub/sub over RESP, carrying the same timestamped JSON, for side-by-side figures.</summary>
     Redis,
+
+    /// <summary>The Janus protocol over WebSocket (the HTTP port's <c>/ws</c>), raw RFC 6455.</summary>
+    WebSocket,
 }
