@@ -75,8 +75,11 @@ public sealed class DirectUpgradeTests
         JanusMetrics metrics = server.GetRequiredService<JanusMetrics>();
         if (head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
         {
-            // Kestrel's routing matches /WS as /ws: the endpoint upgrades it, on the HTTP path.
+            // Kestrel's routing matches /WS as /ws: the endpoint upgrades it, on the HTTP path. The greeting comes after
+            // the count (the 101 may come before it).
             Assert.Contains("Sec-WebSocket-Accept: " + WebSocketHandshake.ComputeAccept(key), head, StringComparison.Ordinal);
+            using var timeout = new CancellationTokenSource(WsClient.DefaultTimeout);
+            Assert.True(await socket.ReceiveAsync(new byte[64], SocketFlags.None, timeout.Token) > 0);
             Assert.Equal(1, metrics.WebSocketUpgrades(direct: false));
         }
         else
