@@ -18,6 +18,9 @@ namespace Janus.Server.Transports.WebSockets;
 /// </remarks>
 internal sealed class UpgradeRequestHead
 {
+    private static readonly SearchValues<char> NameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+    private static readonly SearchValues<char> Ipv6Chars = SearchValues.Create("0123456789abcdefABCDEF:.");
+
     private UpgradeRequestHead(string target, string queryString, HeaderDictionary headers)
     {
         Target = target;
@@ -38,7 +41,7 @@ internal sealed class UpgradeRequestHead
     /// Parses <paramref name="head"/> (the request line and headers, up to and including the empty line); null when it
     /// is not a plain upgrade of <paramref name="path"/> this class takes.
     /// </summary>
-    public static UpgradeRequestHead? TryParse(in ReadOnlySequence<byte> head, string path, int maxHeaders)
+    public static UpgradeRequestHead? TryParse(in ReadOnlySequence<byte> head, string path, in UpgradeHeadLimits limits)
     {
         int length = (int)head.Length;
         byte[]? rented = null;
@@ -46,7 +49,7 @@ internal sealed class UpgradeRequestHead
         try
         {
             head.CopyTo(bytes);
-            return Parse(bytes, path, maxHeaders);
+            return Parse(bytes, path, limits);
         }
         finally
         {
@@ -57,15 +60,22 @@ internal sealed class UpgradeRequestHead
         }
     }
 
-    private static UpgradeRequestHead? Parse(ReadOnlySpan<byte> bytes, string path, int maxHeaders)
+    private static UpgradeRequestHead? Parse(ReadOnlySpan<byte> bytes, string path, in UpgradeHeadLimits limits)
     {
+        // Kestrel's limits, each on its own part: past either, Kestrel answers 414 or 431 itself.
         int lineEnd = bytes.IndexOf("\r\n"u8);
-        if (lineEnd < 0 || !TryParseRequestLine(bytes[..lineEnd], path, out string? target, out string? query))
+        if (lineEnd < 0 || lineEnd + 2 > limits.MaxRequestLineBytes || !TryParseRequestLine(bytes[..lineEnd], path, out string? target, out string? query))
         {
             return null;
         }
 
         bytes = bytes[(lineEnd + 2)..];
+        if (bytes.Length > limits.MaxHeaderBytes)
+        {
+            return null;
+        }
+
+        int maxHeaders = limits.MaxHeaders;
         var headers = new HeaderDictionary();
         int count = 0;
         bool upgrade = false;
@@ -177,7 +187,8 @@ internal sealed class UpgradeRequestHead
         return true;
     }
 
-    // A name or address with an optional port: what Kestrel certainly accepts (it judges anything rarer itself).
+    // A DNS name or IPv4 address, or a bracketed IPv6 address, with an optional port: what Kestrel certainly accepts
+    // (it judges anything rarer itself).
     private static bool IsPlainHost(string? host)
     {
         if (string.IsNullOrEmpty(host))
@@ -185,15 +196,30 @@ internal sealed class UpgradeRequestHead
             return false;
         }
 
-        foreach (char c in host)
+        ReadOnlySpan<char> rest = host;
+        if (rest[0] == '[')
         {
-            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '-' or ':' or '[' or ']'))
+            int close = rest.IndexOf(']');
+            if (close < 2 || rest[1..close].ContainsAnyExcept(Ipv6Chars))
             {
                 return false;
             }
+
+            rest = rest[(close + 1)..];
+        }
+        else
+        {
+            int name = rest.IndexOfAnyExcept(NameChars);
+            if (name == 0)
+            {
+                return false;
+            }
+
+            rest = name < 0 ? [] : rest[name..];
         }
 
-        return true;
+        // Then nothing, or a port.
+        return rest.IsEmpty || (rest.Length is >= 2 and <= 6 && rest[0] == ':' && !rest[1..].ContainsAnyExceptInRange('0', '9'));
     }
 
     // RFC 9110 tchar.

@@ -40,7 +40,7 @@ internal sealed class WebSocketUpgradeMiddleware
     private readonly TimeProvider _time;
     private readonly TimeSpan _headTimeout;
     private readonly long _maxHeadBytes;
-    private readonly int _maxHeaders;
+    private readonly UpgradeHeadLimits _limits;
 
     public WebSocketUpgradeMiddleware(ConnectionDelegate next, ConnectionServices services, WebSocketEndpoint endpoint, EdgeMiddleware edge, TimeProvider time, KestrelServerLimits limits)
     {
@@ -51,7 +51,7 @@ internal sealed class WebSocketUpgradeMiddleware
         _time = time;
         _headTimeout = limits.RequestHeadersTimeout;
         _maxHeadBytes = (long)limits.MaxRequestLineSize + limits.MaxRequestHeadersTotalSize;
-        _maxHeaders = limits.MaxRequestHeaderCount;
+        _limits = new UpgradeHeadLimits(limits.MaxRequestLineSize, limits.MaxRequestHeadersTotalSize, limits.MaxRequestHeaderCount);
     }
 
     public async Task InvokeAsync(ConnectionContext connection)
@@ -139,7 +139,7 @@ internal sealed class WebSocketUpgradeMiddleware
         verdict = default;
         remote = null;
         slot = null;
-        UpgradeRequestHead? request = UpgradeRequestHead.TryParse(head, WebSocketEndpoint.Path, _maxHeaders);
+        UpgradeRequestHead? request = UpgradeRequestHead.TryParse(head, WebSocketEndpoint.Path, _limits);
         if (request is null)
         {
             return false;
