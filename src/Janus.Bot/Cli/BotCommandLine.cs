@@ -12,8 +12,8 @@ internal static class BotCommandLine
     public static RootCommand Build()
     {
         var fleet = new FleetOptionSet("Number of clients (the original's N).", clientsDefault: 1, "Connections being set up at once, over all workers.");
-        var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 6379 for redis, 4222 for nats)." };
-        var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, redis (RESP SUBSCRIBE/PUBLISH) or nats (SUB/PUB), the last two with the same timestamped JSON.", DefaultValueFactory = _ => BotProtocol.Janus };
+        var port = new Option<int?>("--port", "-p") { Description = "Server port (default 8081 for janus, 8080 for websocket, 6379 for redis, 4222 for nats)." };
+        var protocol = new Option<BotProtocol>("--protocol") { Description = "janus, websocket (the Janus protocol over /ws on the HTTP port; publishes still go to the TCP port, 8081 unless --publish-to), redis (RESP SUBSCRIBE/PUBLISH) or nats (SUB/PUB), the last two with the same timestamped JSON.", DefaultValueFactory = _ => BotProtocol.Janus };
         var rounds = new Option<int>("--rounds", "-r") { Description = "Publish this many times; each round is reported, then a summary.", DefaultValueFactory = _ => 1 };
         var publishers = new Option<int>("--publishers") { Description = "redis: publish each round over this many connections at once, its messages dealt over them in turn (janus publishes each message on a connection of its own, as the original bot did).", DefaultValueFactory = _ => 1 };
         var throughput = new Option<int>("--throughput", "-k") { Description = "Publish K messages back to back per round (per topic) and report deliveries/s." };
@@ -45,7 +45,7 @@ internal static class BotCommandLine
                 Interval = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(interval))),
                 ReconnectStorm = result.GetValue(reconnectStorm),
             };
-            int chosenPort = result.GetValue(port) ?? BotRun.DefaultPort(chosen);
+            int chosenPort = result.GetValue(port) ?? BotProtocolPorts.Default(chosen);
             return await RunTestAsync(fleet.Read(result, options, chosenPort), Console.Out, Console.Error, cancellationToken);
         });
 

@@ -77,7 +77,7 @@ internal static class WorkloadCommand
                 DrainTimeout = TimeSpan.FromSeconds(Math.Max(0, result.GetValue(drainTimeout))),
                 Seed = result.GetValue(seed),
             };
-            int chosenPort = result.GetValue(port) ?? Coordination.BotRun.DefaultPort(chosen);
+            int chosenPort = result.GetValue(port) ?? Protocols.BotProtocolPorts.Default(chosen);
             return await RunAsync(fleet.Read(result, options, chosenPort), Console.Out, Console.Error, cancellationToken);
         });
         return command;

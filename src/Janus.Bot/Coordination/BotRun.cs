@@ -16,25 +16,20 @@ namespace Janus.Bot.Coordination;
 /// </summary>
 internal static class BotRun
 {
-    /// <summary>The server's usual port for <paramref name="protocol"/>.</summary>
-    public static int DefaultPort(BotProtocol protocol) => protocol switch
-    {
-        BotProtocol.Redis => 6379,
-        BotProtocol.Nats => 4222,
-        _ => 8081,
-    };
-
     public static async Task<BotReport> RunAsync(BotOptions options, TextWriter diagnostics, IAnsiConsole? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        int defaultPort = DefaultPort(options.Protocol);
+        int defaultPort = BotProtocolPorts.Default(options.Protocol);
         IReadOnlyList<IPEndPoint> hosts = AddressList.ParseHosts(options.Hosts, defaultPort);
         if (hosts.Count == 0)
         {
             throw new ArgumentException("No host to test.");
         }
 
-        IPEndPoint publishTo = options.PublishTo is null ? hosts[0] : AddressList.ParseHost(options.PublishTo, defaultPort);
+        // WebSocket subscribers hear publishes sent, as in the Janus test, to the TCP port (the same host's, by default).
+        IPEndPoint publishTo = options.Protocol == BotProtocol.WebSocket
+            ? (options.PublishTo is null ? new IPEndPoint(hosts[0].Address, BotProtocolPorts.JanusTcp) : AddressList.ParseHost(options.PublishTo, BotProtocolPorts.JanusTcp))
+            : options.PublishTo is null ? hosts[0] : AddressList.ParseHost(options.PublishTo, defaultPort);
         IReadOnlyList<IPAddress> sources = AddressList.ParseSources(options.Sources);
         IReadOnlyList<WorkerConfig> plan = WorkerPlanner.Plan(options, hosts, sources);
         string[] topics = Enumerable.Range(0, Math.Max(1, options.Topics)).Select(t => TestMessage.Topic(t, options.Topics)).ToArray();

@@ -11,4 +11,7 @@ internal enum BotProtocol
 
     /// <summary>Core NATS pub/sub (a hand-written client protocol), carrying the same timestamped JSON.</summary>
     Nats,
+
+    /// <summary>The Janus protocol over WebSocket (the HTTP port's <c>/ws</c>), raw RFC 6455.</summary>
+    WebSocket,
 }

@@ -34,6 +34,7 @@ internal abstract class ClientProtocol
         BotProtocol.Janus => JanusClientProtocol.Instance,
         BotProtocol.Redis => RedisClientProtocol.Instance,
         BotProtocol.Nats => NatsClientProtocol.Instance,
+        BotProtocol.WebSocket => WebSocketClientProtocol.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
 }

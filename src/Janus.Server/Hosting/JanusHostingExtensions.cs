@@ -12,6 +12,7 @@ using Janus.Server.Transports;
 using Janus.Server.Transports.Epoll;
 using Janus.Server.Transports.Tcp;
 using Janus.Server.Transports.Tls;
+using Janus.Server.Transports.WebSockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -63,8 +64,9 @@ public static class JanusHostingExtensions
             sockets.MaxReadBufferSize = options.Limits.TransportReadBufferBytes;
         });
 
-        // After the socket transport: Kestrel asks the factories last-registered first, and this one takes only the
-        // EpollEndPoint of the TCP port (see Listen below), so every other port still gets Kestrel's sockets.
+        // After the socket transport: Kestrel asks the factories last-registered first, and this one takes only
+        // EpollEndPoints (the TCP port and, by default, the HTTP ports: see ListenTcp and ListenHttp below), so every
+        // other port still gets Kestrel's sockets.
         builder.Services.TryAddSingleton<EpollTransportFactory>();
         builder.Services.AddSingleton<IConnectionListenerFactory>(sp => sp.GetRequiredService<EpollTransportFactory>());
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
@@ -119,18 +121,22 @@ public static class JanusHostingExtensions
 
             if (current.Http.Enabled)
             {
-                Listen(kestrel, current.Http.Address, current.Http.Port, listen =>
+                ListenHttp(kestrel, current, current.Http.Port, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1;
+                    UseWebSocketUpgrade(listen, kestrel.Limits);
                     endpoints.HttpListen = listen;
                 });
             }
 
             if (certificates is not null && current.Tls.HttpsPort is int httpsPort)
             {
-                Listen(kestrel, current.Http.Address, httpsPort, listen =>
+                ListenHttp(kestrel, current, httpsPort, listen =>
                 {
                     listen.UseJanusHttpsTls(certificates, current.Tls.HandshakeTimeout);
+
+                    // After TLS, so that wss:// upgrades take the direct path too.
+                    UseWebSocketUpgrade(listen, kestrel.Limits);
                     endpoints.HttpsListen = listen;
                 });
             }
@@ -272,6 +278,26 @@ public static class JanusHostingExtensions
             Listen(kestrel, tcp.Address, port, configure);
         }
     }
+
+    /// <summary>
+    /// An HTTP port: on the epoll transport where <see cref="HttpOptions.Transport"/> asks for it and it runs (Kestrel's
+    /// HTTP runs over any transport), otherwise on Kestrel's sockets.
+    /// </summary>
+    private static void ListenHttp(KestrelServerOptions kestrel, JanusOptions options, int port, Action<ListenOptions> configure)
+    {
+        if (options.Http.Transport == TcpTransport.Epoll && EpollTransportFactory.IsSupported)
+        {
+            kestrel.Listen(new EpollEndPoint(ParseAddress(options.Http.Address, port), port, options.Tcp.Backlog), configure);
+        }
+        else
+        {
+            Listen(kestrel, options.Http.Address, port, configure);
+        }
+    }
+
+    /// <summary>WebSocket upgrades of <c>/ws</c> answered on the connection itself (<see cref="WebSocketUpgradeMiddleware"/>).</summary>
+    private static void UseWebSocketUpgrade(ListenOptions listen, KestrelServerLimits limits) =>
+        listen.Use(next => ActivatorUtilities.CreateInstance<WebSocketUpgradeMiddleware>(listen.ApplicationServices, next, limits).InvokeAsync);
 
     private static void Listen(KestrelServerOptions kestrel, string address, int port, Action<ListenOptions> configure)
     {

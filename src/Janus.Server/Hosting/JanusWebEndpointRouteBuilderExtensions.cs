@@ -19,7 +19,10 @@ public static class JanusWebEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         WebSocketEndpoint webSocket = endpoints.ServiceProvider.GetRequiredService<WebSocketEndpoint>();
-        endpoints.MapGet("/ws", (RequestDelegate)webSocket.HandleAsync);
+        endpoints.MapGet(WebSocketEndpoint.Path, (RequestDelegate)webSocket.HandleAsync);
+
+        // Mapped: the HTTP listeners' connection middleware may now answer /ws upgrades itself.
+        webSocket.IsMapped = true;
         return endpoints;
     }
 

@@ -40,6 +40,8 @@ public sealed partial class JanusMetrics : IFanoutObserver, IDisposable
     private long _sessionsParked;
     private long _sessionsExpired;
     private readonly long[] _resumes = new long[4];
+    private long _upgradesDirect;
+    private long _upgradesHttp;
 
     /// <summary>Creates the counters and registers the <c>Janus</c> meter.</summary>
     public JanusMetrics(TimeProvider time, IMeterFactory? meterFactory = null)
@@ -68,6 +70,7 @@ public sealed partial class JanusMetrics : IFanoutObserver, IDisposable
         Meter.CreateObservableCounter("janus.sessions.expired", () => Volatile.Read(ref _sessionsExpired), "{session}", "Parked sessions freed at the end of their grace period without a resume.");
         Meter.CreateObservableCounter("janus.sessions.resumes", ObserveResumes, "{resume}", "Resume requests, by result (recovered, unrecovered, expired, overflowed).");
         Meter.CreateObservableCounter("janus.auth.refusals", ObserveAuthRefusals, "{refusal}", "Authorization refusals, by reason (unauthorized, invalid_token, token_expired, publish_scope).");
+        Meter.CreateObservableCounter("janus.websocket.upgrades", ObserveUpgrades, "{connection}", "WebSocket upgrades accepted, by path: direct (answered on the connection, no HTTP request kept) or http (through Kestrel's HTTP pipeline).");
         _enqueueLatency = Meter.CreateHistogram("janus.fanout.enqueue.duration", "ms", "From the publish timestamp to the message queued for its last subscriber.", advice: LatencyAdvice);
         _writeLatency = Meter.CreateHistogram("janus.fanout.write.duration", "ms", "From the publish timestamp to the message written for its last subscriber.", advice: LatencyAdvice);
     }
@@ -140,6 +143,12 @@ public sealed partial class JanusMetrics : IFanoutObserver, IDisposable
     public void BytesWritten(int count) => Interlocked.Add(ref _bytesSent, count);
 
     public void BytesRead(long count) => Interlocked.Add(ref _bytesReceived, count);
+
+    /// <summary>Counts an accepted WebSocket upgrade, served directly on the connection or through Kestrel's HTTP.</summary>
+    public void WebSocketUpgraded(bool direct) => Interlocked.Increment(ref direct ? ref _upgradesDirect : ref _upgradesHttp);
+
+    /// <summary>WebSocket upgrades accepted since start on the direct path (true) or through Kestrel's HTTP (false).</summary>
+    public long WebSocketUpgrades(bool direct) => Volatile.Read(ref direct ? ref _upgradesDirect : ref _upgradesHttp);
 
     public void SlowConsumer() => Interlocked.Increment(ref _slowConsumers);
 
@@ -260,6 +269,12 @@ public sealed partial class JanusMetrics : IFanoutObserver, IDisposable
     }
 
     /// <summary>The lowercase name used in tags and JSON.</summary>
+    private IEnumerable<Measurement<long>> ObserveUpgrades()
+    {
+        yield return new Measurement<long>(Volatile.Read(ref _upgradesDirect), new KeyValuePair<string, object?>("path", "direct"));
+        yield return new Measurement<long>(Volatile.Read(ref _upgradesHttp), new KeyValuePair<string, object?>("path", "http"));
+    }
+
     public static string TransportName(TransportKind transport) => transport switch
     {
         TransportKind.Tcp => "tcp",

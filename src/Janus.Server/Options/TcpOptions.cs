@@ -40,7 +40,7 @@ public sealed class TcpOptions
 
     /// <summary>
     /// What carries the TCP port's connections: <see cref="TcpTransport.Epoll"/> (Janus's own transport, the default
-    /// on Linux) or <see cref="TcpTransport.Sockets"/> (Kestrel's). The HTTP and WebSocket port always uses Kestrel's.
+    /// on Linux) or <see cref="TcpTransport.Sockets"/> (Kestrel's). The HTTP port has its own setting (<see cref="HttpOptions.Transport"/>).
     /// </summary>
     public TcpTransport Transport { get; set; } = TcpTransport.Epoll;
 

@@ -14,6 +14,7 @@ public sealed class JanusSettingsTests
         Assert.Equal("8081", settings.Find("Janus:Tcp:Port")?.Default);
         Assert.Equal("00:00:30", settings.Find("janus:heartbeat:interval")?.Default);
         Assert.Equal("Epoll", settings.Find("Janus:Tcp:Transport")?.Default);
+        Assert.Equal("Epoll", settings.Find("Janus:Http:Transport")?.Default);
         Assert.NotNull(settings.Find("Janus:Security:ApiKeys:3"));
         // Not settings: a derived get-only property and an internal one the binder skips.
         Assert.Null(settings.Find("Janus:Cluster:Enabled"));

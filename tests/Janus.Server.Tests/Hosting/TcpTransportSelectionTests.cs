@@ -8,7 +8,7 @@ using Janus.Testing;
 namespace Janus.Server.Tests.Hosting;
 
 /// <summary>
-/// <c>Janus:Tcp:Transport</c> picks what carries the TCP port; the rest of the suite runs over the default (epoll),
+/// <c>Janus:Tcp:Transport</c> picks what carries the TCP port (and <c>Janus:Http:Transport</c> the HTTP port's); the rest of the suite runs over the default (epoll),
 /// so the protocol's basics are checked here over Kestrel's socket transport too.
 /// </summary>
 public sealed class TcpTransportSelectionTests
@@ -16,7 +16,7 @@ public sealed class TcpTransportSelectionTests
     public static TheoryData<string> Transports() => new() { "Epoll", "Sockets" };
 
     [Fact]
-    public async Task The_tcp_port_runs_on_the_epoll_transport_and_the_http_port_on_kestrels_sockets()
+    public async Task The_tcp_and_http_ports_run_on_the_epoll_transport_by_default()
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -28,8 +28,18 @@ public sealed class TcpTransportSelectionTests
         JanusEndpoints endpoints = server.GetRequiredService<JanusEndpoints>();
 
         Assert.IsType<EpollEndPoint>(endpoints.Tcp);
-        Assert.IsNotType<EpollEndPoint>(endpoints.Http);
+        Assert.IsType<EpollEndPoint>(endpoints.Http);
 
+        using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("healthz", UriKind.Relative))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sockets_puts_the_http_port_back_on_kestrels_socket_transport()
+    {
+        await using JanusTestServer server = await JanusTestServer.StartAsync(new Dictionary<string, string?> { ["Janus:Http:Transport"] = "Sockets" });
+
+        Assert.IsNotType<EpollEndPoint>(server.GetRequiredService<JanusEndpoints>().Http);
         using var http = new HttpClient { BaseAddress = server.HttpBaseAddress };
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("healthz", UriKind.Relative))).StatusCode);
     }

@@ -194,6 +194,9 @@ public sealed class TlsTests : IDisposable
         await socket.SendAsync("{\"action\":\"subscribe\",\"data\":\"alerts\"}"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
         Assert.Equal("ACK", await ReceiveTextAsync(socket, timeout.Token));
 
+        // Answered after TLS by the direct path, not by Kestrel's HTTP pipeline.
+        Assert.Equal(1, server.GetRequiredService<Janus.Server.Metrics.JanusMetrics>().WebSocketUpgrades(direct: true));
+
         using HttpClient https = CreateHttpsClient(server);
         HttpResponseMessage response = await https.PostAsJsonAsync("api/publish", new { topic = "alerts", data = "over https" }, timeout.Token);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(timeout.Token));

@@ -14,8 +14,9 @@ using Microsoft.AspNetCore.Http;
 namespace Janus.Server.Transports.WebSockets;
 
 /// <summary>
-/// One WebSocket client, on a connection Kestrel has upgraded: RFC 6455 framing done here over the upgraded stream,
-/// the Janus JSON messages inside, one per text frame. Everything it sends goes through the session's queue and the
+/// One WebSocket client: RFC 6455 framing done here, over the transport's own pipes when
+/// <see cref="WebSocketUpgradeMiddleware"/> answered the upgrade (the usual case), or over the stream of a request
+/// Kestrel's HTTP pipeline upgraded (anything the direct path leaves to it); the Janus JSON messages inside, one per text frame. Everything it sends goes through the session's queue and the
 /// shared drain, which copies the pre-encoded WebSocket view of each message (header + JSON, encoded once per
 /// publish for every WebSocket subscriber) and coalesces a batch into one write.
 /// </summary>
@@ -44,7 +45,9 @@ internal sealed class WebSocketConnection : ClientConnection
     // On WebSocket an ACK need not leave in a write of its own (that rule is for the original TCP bot).
     private static readonly OutboundMessage Ack = OutboundMessage.FromPayload("ACK"u8, soloWrite: false);
 
-    private readonly HttpContext _http;
+    // Kestrel's HttpContext (the upgraded request) or the ConnectionContext the direct path answered on: what an abort
+    // tears down.
+    private readonly object _owner;
     private readonly PipeReader _input;
     private readonly int _maxMessageBytes;
     private readonly int _maxTopicLength;
@@ -59,21 +62,21 @@ internal sealed class WebSocketConnection : ClientConnection
     private Task _outputCompleted = Task.CompletedTask;
     private volatile bool _finished;
 
-    private WebSocketConnection(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission, Security.PublishScope? scope)
+    private WebSocketConnection(ConnectionServices services, object owner, PipeReader input, PipeWriter output, EndPoint? remoteEndPoint, in UpgradeVerdict verdict, AddressConnections? admission)
         : base(
             services,
             services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection),
-            PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: OutputSegmentBytes, leaveOpen: true)),
+            output,
             TransportFraming.WebSocket,
             TransportKind.WebSocket,
-            http.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, http.Connection.RemotePort) : null)
+            remoteEndPoint)
     {
         HoldAdmission(admission);
-        _http = http;
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true));
-        MayPublish = mayPublish;
-        PublishScope = scope;
-        _dashboard = dashboard;
+        _owner = owner;
+        _input = input;
+        MayPublish = verdict.MayPublish;
+        PublishScope = verdict.Scope;
+        _dashboard = verdict.Dashboard;
         _maxMessageBytes = services.Options.Limits.MaxFrameBytes;
         _maxTopicLength = services.Options.Limits.MaxTopicLength;
     }
@@ -88,12 +91,26 @@ internal sealed class WebSocketConnection : ClientConnection
     protected override TransportKind CountedAs => _dashboard ? TransportKind.Dashboard : TransportKind.WebSocket;
 
     /// <summary>
-    /// Serves one upgraded connection until it closes; <paramref name="dashboard"/> counts it apart from clients,
-    /// <paramref name="admission"/> (the connection limiter's place) is given back when it is gone, and a scoped key's
-    /// <paramref name="scope"/> limits the topics it may publish to.
+    /// Serves one connection Kestrel's HTTP pipeline upgraded until it closes, over the upgraded stream; the verdict
+    /// says what it may do, and <paramref name="admission"/> (the connection limiter's place) is given back when it is gone.
     /// </summary>
-    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, bool mayPublish, bool dashboard, AddressConnections? admission, Security.PublishScope? scope = null) =>
-        new WebSocketConnection(services, http, stream, mayPublish, dashboard, admission, scope).RunAsync();
+    public static Task RunAsync(ConnectionServices services, HttpContext http, Stream stream, in UpgradeVerdict verdict, AddressConnections? admission) =>
+        new WebSocketConnection(
+            services,
+            http,
+            PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: InputSegmentBytes, minimumReadSize: 1024, leaveOpen: true, useZeroByteReads: true)),
+            PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: OutputSegmentBytes, leaveOpen: true)),
+            http.Connection.RemoteIpAddress is { } ip ? new IPEndPoint(ip, http.Connection.RemotePort) : null,
+            verdict,
+            admission).RunAsync();
+
+    /// <summary>
+    /// Serves a connection <see cref="WebSocketUpgradeMiddleware"/> upgraded itself, straight over the transport's
+    /// pipes (no HTTP request kept), until it closes; <paramref name="remoteEndPoint"/> is the client's (a known
+    /// proxy's forwarded address included). The caller closes the connection when this completes.
+    /// </summary>
+    public static Task RunAsync(ConnectionServices services, ConnectionContext connection, EndPoint? remoteEndPoint, in UpgradeVerdict verdict, AddressConnections? admission) =>
+        new WebSocketConnection(services, connection, connection.Transport.Input, connection.Transport.Output, remoteEndPoint, verdict, admission).RunAsync();
 
     // One async method for the whole life of the connection: every extra state machine is ~150 bytes per idle client.
     private async Task RunAsync()
@@ -137,7 +154,12 @@ internal sealed class WebSocketConnection : ClientConnection
         {
             await CloseAndCleanupAsync();
             ReturnFragments();
-            await _input.CompleteAsync();
+            if (_owner is HttpContext)
+            {
+                // The stream's reader is ours; a transport's pipe is Kestrel's to complete when the middleware returns.
+                await _input.CompleteAsync();
+            }
+
             _finished = true;
         }
     }
@@ -406,10 +428,19 @@ internal sealed class WebSocketConnection : ClientConnection
 
     protected override void AbortTransport()
     {
-        // Once the request has returned, its HttpContext belongs to Kestrel again.
-        if (!_finished)
+        // Once the request (or the middleware) has returned, its context belongs to Kestrel again.
+        if (_finished)
         {
-            _http.Abort();
+            return;
+        }
+
+        if (_owner is HttpContext http)
+        {
+            http.Abort();
+        }
+        else
+        {
+            ((ConnectionContext)_owner).Abort(new ConnectionAbortedException("Janus closed the connection."));
         }
     }
 
@@ -428,10 +459,12 @@ internal sealed class WebSocketConnection : ClientConnection
         output.Advance(written);
 
         // StreamPipeWriter.Complete would write synchronously, which Kestrel forbids: flush and complete asynchronously.
-        _outputCompleted = FlushAndCompleteAsync(output);
+        // A transport's own pipe is only flushed: completing it would close the socket before the client's close frame
+        // (Kestrel closes it when the middleware returns).
+        _outputCompleted = FlushAndCompleteAsync(output, complete: _owner is HttpContext);
     }
 
-    private static async Task FlushAndCompleteAsync(PipeWriter output)
+    private static async Task FlushAndCompleteAsync(PipeWriter output, bool complete)
     {
         try
         {
@@ -440,6 +473,11 @@ internal sealed class WebSocketConnection : ClientConnection
         catch (Exception ex) when (IsDisconnect(ex) || ex is InvalidOperationException)
         {
             // The client is gone; there is no one left to tell.
+        }
+
+        if (!complete)
+        {
+            return;
         }
 
         try

@@ -49,64 +49,38 @@ internal sealed class WebSocketEndpoint
         _logger = loggerFactory.CreateLogger("Janus.WebSocket");
     }
 
+    /// <summary>
+    /// Whether <c>/ws</c> is mapped in the host's HTTP pipeline (<see cref="Hosting.JanusWebEndpointRouteBuilderExtensions.MapJanusWebSockets"/>):
+    /// only then does <see cref="WebSocketUpgradeMiddleware"/> serve upgrades directly.
+    /// </summary>
+    public bool IsMapped { get; set; }
+
+    /// <summary>The path this endpoint is mapped at.</summary>
+    public const string Path = "/ws";
+
+    /// <summary>Kestrel's HTTP path: the request has come through routing and the edge middleware.</summary>
     public async Task HandleAsync(HttpContext context)
     {
-        HttpRequest request = context.Request;
-        IHttpUpgradeFeature? upgrade = context.Features.Get<IHttpUpgradeFeature>();
-        if (upgrade is null || !upgrade.IsUpgradableRequest || !HttpMethods.IsGet(request.Method) || !HasToken(request.Headers.Upgrade, "websocket"))
+        UpgradeVerdict verdict = Check(context);
+        if (!verdict.Accepted)
         {
-            context.Response.Headers.Upgrade = "websocket";
-            await RefuseAsync(context, StatusCodes.Status426UpgradeRequired, "websocket_required", "this endpoint speaks WebSocket only: send a GET with Upgrade: websocket");
+            await RefuseAsync(context, verdict);
             return;
         }
 
-        if (!string.Equals(request.Headers.SecWebSocketVersion, WebSocketHandshake.Version, StringComparison.Ordinal))
+        // The direct path may have asked the limiter already and fallen back here to answer its refusal: asking again
+        // would count the refusal twice (and take a second rate token).
+        AddressConnections? slot = null;
+        ProtocolError refused = context.Features.Get<WebSocketAdmissionFeature>()?.Take() ?? ProtocolError.None;
+        if (refused == ProtocolError.None)
         {
-            context.Response.Headers.SecWebSocketVersion = WebSocketHandshake.Version;
-            await RefuseAsync(context, StatusCodes.Status426UpgradeRequired, "unsupported_websocket_version", "only Sec-WebSocket-Version 13 is supported");
-            return;
+            // Last of the checks, so that only a connection about to be upgraded holds a place.
+            refused = _services.Limiter.TryAdmit(context.Connection.RemoteIpAddress, out slot);
         }
 
-        string? key = request.Headers.SecWebSocketKey;
-        if (!WebSocketHandshake.IsValidKey(key))
-        {
-            await RefuseAsync(context, StatusCodes.Status400BadRequest, "invalid_websocket_key", "Sec-WebSocket-Key must be 16 bytes in base64");
-            return;
-        }
-
-        if (_services.Connections.IsStopping)
-        {
-            await RefuseAsync(context, StatusCodes.Status503ServiceUnavailable, "server_shutdown", ProtocolErrors.Reason(ProtocolError.ServerShutdown));
-            return;
-        }
-
-        OriginVerdict origin = _origins.Check(request);
-        if (origin == OriginVerdict.Refused)
-        {
-            _refusals.Refused("origin_not_allowed");
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "origin_not_allowed", "pages from this origin may not connect (Janus:Security:AllowedOrigins)");
-            return;
-        }
-
-        bool keyPresented = TryGetKey(request, out string? presented);
-        PublishScope? scope = null;
-        if (keyPresented && (presented is null || !_keys.TryMatch(presented, out scope)))
-        {
-            await RefuseAsync(context, StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
-            return;
-        }
-
-        bool mayPublish = keyPresented || (IsTrusted(context) && origin != OriginVerdict.Foreign);
-
-        // Last of the checks, so that only a connection about to be upgraded holds a place.
-        ProtocolError refused = _services.Limiter.TryAdmit(context.Connection.RemoteIpAddress, out AddressConnections? slot);
         if (refused != ProtocolError.None)
         {
-            // The server is full: 503; this address has its share or connects too fast: 429. Retry-After says when
-            // trying again makes sense.
-            context.Response.Headers.RetryAfter = "1";
-            int status = refused == ProtocolError.TooManyConnections ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests;
-            await RefuseAsync(context, status, ProtocolErrors.Code(refused), ProtocolErrors.Reason(refused));
+            await RefuseAsync(context, LimitRefusal(refused));
             return;
         }
 
@@ -114,14 +88,14 @@ internal sealed class WebSocketEndpoint
         try
         {
             context.Response.Headers.Upgrade = "websocket";
-            context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(key!);
-            if (HasToken(request.Headers.SecWebSocketProtocol, SubProtocol))
+            context.Response.Headers.SecWebSocketAccept = WebSocketHandshake.ComputeAccept(verdict.Key!);
+            if (verdict.OfferedSubProtocol)
             {
                 // Browsers fail a handshake that offered subprotocols and got none back; "janus" is the one we speak.
                 context.Response.Headers.SecWebSocketProtocol = SubProtocol;
             }
 
-            stream = await upgrade.UpgradeAsync();
+            stream = await context.Features.GetRequiredFeature<IHttpUpgradeFeature>().UpgradeAsync();
         }
         catch
         {
@@ -129,9 +103,75 @@ internal sealed class WebSocketEndpoint
             throw;
         }
 
+        _services.Metrics.WebSocketUpgraded(direct: false);
+
         // The connection gives its place back when it is gone.
-        await WebSocketConnection.RunAsync(_services, context, stream, mayPublish, IsDashboard(request), slot, scope);
+        await WebSocketConnection.RunAsync(_services, context, stream, verdict, slot);
     }
+
+    /// <summary>
+    /// Every check of an upgrade request but the connection limiter's, in the order the refusals take precedence. Has
+    /// no side effect (counts and logs nothing), so the direct path can ask first and leave a refusal to this one.
+    /// </summary>
+    public UpgradeVerdict Check(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        HttpRequest request = context.Request;
+        IHttpUpgradeFeature? upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        if (upgrade is null || !upgrade.IsUpgradableRequest || !HttpMethods.IsGet(request.Method) || !HasToken(request.Headers.Upgrade, "websocket"))
+        {
+            return UpgradeVerdict.Refuse(StatusCodes.Status426UpgradeRequired, "websocket_required", "this endpoint speaks WebSocket only: send a GET with Upgrade: websocket", "Upgrade", "websocket");
+        }
+
+        if (!string.Equals(request.Headers.SecWebSocketVersion, WebSocketHandshake.Version, StringComparison.Ordinal))
+        {
+            return UpgradeVerdict.Refuse(StatusCodes.Status426UpgradeRequired, "unsupported_websocket_version", "only Sec-WebSocket-Version 13 is supported", "Sec-WebSocket-Version", WebSocketHandshake.Version);
+        }
+
+        string? key = request.Headers.SecWebSocketKey;
+        if (!WebSocketHandshake.IsValidKey(key))
+        {
+            return UpgradeVerdict.Refuse(StatusCodes.Status400BadRequest, "invalid_websocket_key", "Sec-WebSocket-Key must be 16 bytes in base64");
+        }
+
+        if (_services.Connections.IsStopping)
+        {
+            return UpgradeVerdict.Refuse(StatusCodes.Status503ServiceUnavailable, "server_shutdown", ProtocolErrors.Reason(ProtocolError.ServerShutdown));
+        }
+
+        OriginVerdict origin = _origins.Check(request);
+        if (origin == OriginVerdict.Refused)
+        {
+            return UpgradeVerdict.Refuse(StatusCodes.Status403Forbidden, "origin_not_allowed", "pages from this origin may not connect (Janus:Security:AllowedOrigins)", countedAtEdge: true);
+        }
+
+        bool keyPresented = TryGetKey(request, out string? presented);
+        PublishScope? scope = null;
+        if (keyPresented && (presented is null || !_keys.TryMatch(presented, out scope)))
+        {
+            return UpgradeVerdict.Refuse(StatusCodes.Status403Forbidden, "invalid_api_key", "the API key is not valid");
+        }
+
+        return new UpgradeVerdict
+        {
+            Key = key,
+            MayPublish = keyPresented || (IsTrusted(context) && origin != OriginVerdict.Foreign),
+            Dashboard = IsDashboard(request),
+            OfferedSubProtocol = HasToken(request.Headers.SecWebSocketProtocol, SubProtocol),
+            Scope = scope,
+        };
+    }
+
+    /// <summary>
+    /// The connection limiter's refusal as HTTP: the server is full, 503; this address has its share or connects too
+    /// fast, 429. Retry-After says when trying again makes sense.
+    /// </summary>
+    private static UpgradeVerdict LimitRefusal(ProtocolError refused) => UpgradeVerdict.Refuse(
+        refused == ProtocolError.TooManyConnections ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status429TooManyRequests,
+        ProtocolErrors.Code(refused),
+        ProtocolErrors.Reason(refused),
+        "Retry-After",
+        "1");
 
     /// <summary>
     /// The dashboard page marks its own connection with <c>?dashboard=1</c> so that it is counted apart from client
@@ -218,9 +258,19 @@ internal sealed class WebSocketEndpoint
         return false;
     }
 
-    private Task RefuseAsync(HttpContext context, int status, string code, string reason)
+    private Task RefuseAsync(HttpContext context, in UpgradeVerdict verdict)
     {
-        WebLog.UpgradeRefused(_logger, status, code);
-        return ApiResponses.WriteErrorAsync(context, status, code, reason);
+        if (verdict.CountedAtEdge)
+        {
+            _refusals.Refused(verdict.Code!);
+        }
+
+        if (verdict.HeaderName is { } name)
+        {
+            context.Response.Headers[name] = verdict.HeaderValue;
+        }
+
+        WebLog.UpgradeRefused(_logger, verdict.Status, verdict.Code!);
+        return ApiResponses.WriteErrorAsync(context, verdict.Status, verdict.Code!, verdict.Reason!);
     }
 }
