@@ -5,7 +5,7 @@ namespace Janus.Server.Transports.Epoll;
 /// lasts: a line per retry would be ten a second. One line when an episode starts, one a minute while it goes on, and
 /// one when it ends (the backlog is empty: everyone who waited is in).
 /// </summary>
-/// <remarks>Used only by Kestrel's accept loop, which calls the listener one accept at a time: no locking.</remarks>
+/// <remarks>Not thread-safe: Kestrel's accept loop calls the listener one accept at a time, and the inline loops share one under the listener's lock.</remarks>
 internal struct AcceptFailureLog
 {
     /// <summary>Retries between two lines while an episode lasts (a minute at one retry per 100 ms).</summary>

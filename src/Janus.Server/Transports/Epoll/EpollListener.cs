@@ -41,6 +41,9 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
 
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>The shortest time between two lines about failed accepts of the loops (one a minute, as AcceptFailureLog's).</summary>
+    private static readonly TimeSpan FailureLineInterval = TimeSpan.FromMinutes(1);
+
     private readonly ILogger _logger;
     private readonly int _maxReadBufferBytes;
     private readonly Lock _gate = new();
@@ -55,6 +58,11 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
     private bool _signaled;
     private bool _waiting;
     private bool _unbound;
+
+    // The inline loops' accept failures, counted for the listener (under _gate).
+    private AcceptFailureLog _inlineFailures;
+    private int _pausedSockets;
+    private long _lastFailureLine;
 
     // Kestrel's accept loop calls one accept at a time: read and written only there.
     private AcceptFailureLog _failures;
@@ -392,7 +400,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         {
             if (socket.Paused && !HasRoom(socket))
             {
-                LogAcceptFailure(ref socket.Failures, ReserveReached);
+                OnInlineAcceptFailed(socket, ReserveReached);
                 RetryLater(socket);
                 return;
             }
@@ -408,8 +416,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             {
                 if (socket.Paused)
                 {
-                    socket.Paused = false;
-                    Log.EpollAcceptRecovered(_logger, socket.Failures.OnSuccess());
+                    OnInlineAcceptRecovered(socket);
                 }
 
                 return;
@@ -424,8 +431,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             {
                 // The backlog holds the clients; the edge-triggered socket reports nothing more until a new one
                 // arrives, so the retry is ours to schedule.
-                socket.Paused = true;
-                LogAcceptFailure(ref socket.Failures, errno);
+                OnInlineAcceptFailed(socket, errno);
                 RetryLater(socket);
                 return;
             }
@@ -433,6 +439,51 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
 
         // More may wait: after the loop's other events.
         socket.Loop.Post(socket.AcceptAgain);
+    }
+
+    /// <summary>
+    /// A loop's socket could not accept (at the reserve, or out of descriptors). At most one line a minute for the
+    /// listener, however many loops meet it: each loop's socket pauses and recovers on its own (one socket's backlog may
+    /// empty while another's still waits), so episodes of single sockets would log a line each.
+    /// </summary>
+    private void OnInlineAcceptFailed(ListenSocket socket, int errno)
+    {
+        lock (_gate)
+        {
+            if (!socket.Paused)
+            {
+                socket.Paused = true;
+                _pausedSockets++;
+            }
+
+            _inlineFailures.OnFailure();
+            long now = Environment.TickCount64;
+            if (_lastFailureLine == 0 || now - _lastFailureLine >= (long)FailureLineInterval.TotalMilliseconds)
+            {
+                _lastFailureLine = now;
+                if (errno == ReserveReached)
+                {
+                    Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, _inlineFailures.Failures);
+                }
+                else
+                {
+                    Log.EpollAcceptFailed(_logger, errno, _inlineFailures.Failures);
+                }
+            }
+        }
+    }
+
+    /// <summary>A paused socket's backlog is empty: the episode ends when every loop's has.</summary>
+    private void OnInlineAcceptRecovered(ListenSocket socket)
+    {
+        lock (_gate)
+        {
+            socket.Paused = false;
+            if (--_pausedSockets == 0)
+            {
+                Log.EpollAcceptRecovered(_logger, _inlineFailures.OnSuccess());
+            }
+        }
     }
 
     private static void RetryLater(ListenSocket socket) =>

@@ -37,11 +37,9 @@ internal sealed class ListenSocket
     /// <summary>Posted to <see cref="Loop"/> to accept again later (a retry at the descriptor reserve, or the rest of a long backlog).</summary>
     public Action AcceptAgain { get; }
 
-    // Inline serving only, touched on the loop thread only.
-
-    /// <summary>At the descriptor reserve: accepting waits for a free descriptor.</summary>
+    /// <summary>
+    /// At the descriptor reserve: accepting waits for a free descriptor (inline serving only; read on the loop thread,
+    /// written there under the listener's lock).
+    /// </summary>
     public bool Paused { get; set; }
-
-    /// <summary>Which failed accepts are logged.</summary>
-    public AcceptFailureLog Failures;
 }
