@@ -125,32 +125,7 @@ public sealed class RedisClusterServers : IAsyncDisposable
         (int)(long)(await _servers.First(s => s.IsRunning).ExecuteAsync("CLUSTER", "KEYSLOT", name))!;
 
     /// <summary>Polls the cluster's own state until <paramref name="done"/> holds, for at most <see cref="Timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> done, string what)
-    {
-        ArgumentNullException.ThrowIfNull(done);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await done())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
-            {
-                // A node is restarting or refusing while the cluster changes: ask again.
-            }
-
-            if (clock.Elapsed > Timeout)
-            {
-                throw new TimeoutException($"Waited {Timeout} for {what}.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntilAsync(Func<Task<bool>> done, string what) => ExternalState.WaitUntilAsync(done, what, Timeout);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

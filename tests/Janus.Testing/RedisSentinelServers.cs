@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Janus.Testing;
@@ -114,32 +113,7 @@ public sealed class RedisSentinelServers : IAsyncDisposable
     }
 
     /// <summary>Polls external state until <paramref name="done"/> holds, for at most <see cref="Timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> done, string what)
-    {
-        ArgumentNullException.ThrowIfNull(done);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await done())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
-            {
-                // A server is refusing while the deployment changes: ask again.
-            }
-
-            if (clock.Elapsed > Timeout)
-            {
-                throw new TimeoutException($"Waited {Timeout} for {what}.");
-            }
-
-            await Task.Delay(50);
-        }
-    }
+    public static Task WaitUntilAsync(Func<Task<bool>> done, string what) => ExternalState.WaitUntilAsync(done, what, Timeout);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
