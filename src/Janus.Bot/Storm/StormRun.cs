@@ -60,25 +60,9 @@ internal static class StormRun
         StormTally total;
         try
         {
-            foreach (WorkerConfig config in plan)
-            {
-                workers.Add(WorkerProcess.Start(config, diagnostics));
-            }
-
-            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.HelloType, ct)));
-            report.StartUnixMs = WallClock.NowMilliseconds();
-            long started = Stopwatch.GetTimestamp();
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.ConnectType });
-            Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
-            (ControlMessage[] readies, report.SetupMs) = await SetupProgress.WaitAsync(progress, options.Clients, workers, ready, started);
-            report.SetupDoneUnixMs = WallClock.NowMilliseconds();
-            report.Subscribed = readies.Sum(r => r.Subscribed);
-            report.SetupFailures = readies.Sum(r => r.Failed);
-            report.BotSetupCpuMs = readies.Sum(r => r.CpuUs) / 1000.0;
-            if (report.Subscribed == 0)
-            {
-                throw new InvalidOperationException("no client subscribed: is the server up, and does it speak sessions (hello)? The workers' log lines above say more.");
-            }
+            await FleetStart.StartAsync(
+                plan, workers, report, options.Clients, diagnostics, progress,
+                noneSubscribed: "no client subscribed: is the server up, and does it speak sessions (hello)? The workers' log lines above say more.", ct);
 
             await using StormPublisher publisher = await StormPublisher.ConnectAsync(publishTo, topics, options.Rate, ct);
             publisher.Start();
