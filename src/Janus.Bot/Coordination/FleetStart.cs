@@ -35,17 +35,14 @@ internal static class FleetStart
             workers.Add(WorkerProcess.Start(config, diagnostics));
         }
 
-        await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.HelloType, ct)));
+        await workers.ExpectAllAsync(ControlMessage.HelloType, ct);
 
         // Setup: from the go signal until every client is subscribed (or given up).
         report.StartUnixMs = WallClock.NowMilliseconds();
         long started = Stopwatch.GetTimestamp();
-        foreach (WorkerProcess worker in workers)
-        {
-            worker.Send(new ControlMessage { Type = ControlMessage.ConnectType });
-        }
+        workers.Broadcast(new ControlMessage { Type = ControlMessage.ConnectType });
 
-        Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
+        Task<ControlMessage[]> ready = workers.ExpectAllAsync(ControlMessage.ReadyType, ct);
         (ControlMessage[] readies, double setupMs) = await SetupProgress.WaitAsync(progress, clients, workers, ready, started);
         report.SetupMs = setupMs;
         report.SetupDoneUnixMs = WallClock.NowMilliseconds();

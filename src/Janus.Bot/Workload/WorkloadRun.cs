@@ -61,7 +61,7 @@ internal static class WorkloadRun
             }
 
             progress?.WriteLine(Invariant($"publishing {options.Rate:0.##} msg/s for {options.Duration.TotalSeconds:0.#}s, churn {options.ChurnPerMinute:0.##}/min"));
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.ChurnType });
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.ChurnType });
             using var publishing = new CancellationTokenSource(options.Duration);
             long publishStarted = Stopwatch.GetTimestamp();
             report.PublishStartUnixMs = WallClock.NowMilliseconds();
@@ -72,13 +72,13 @@ internal static class WorkloadRun
             report.PublishEndUnixMs = WallClock.NowMilliseconds();
 
             long deadlineUs = WallClock.NowMicroseconds() + (long)(options.Linger + options.DrainTimeout).TotalMicroseconds;
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.DrainType, DeadlineUs = deadlineUs });
-            ControlMessage[] drained = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.DrainedType, ct)));
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.DrainType, DeadlineUs = deadlineUs });
+            ControlMessage[] drained = await workers.ExpectAllAsync(ControlMessage.DrainedType, ct);
             total = WorkloadTally.Merge([.. drained.Select(d => d.Workload!)]);
             report.BotReceiveCpuMs = drained.Sum(d => d.CpuUs) / 1000.0;
 
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.StopType });
-            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.StoppedType, ct)));
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.StopType });
+            await workers.ExpectAllAsync(ControlMessage.StoppedType, ct);
             report.EndUnixMs = WallClock.NowMilliseconds();
         }
         finally
@@ -136,14 +136,6 @@ internal static class WorkloadRun
         ChurnPerMinute = options.ChurnPerMinute,
         LingerMs = options.Linger.TotalMilliseconds,
     };
-
-    private static void Broadcast(List<WorkerProcess> workers, ControlMessage message)
-    {
-        foreach (WorkerProcess worker in workers)
-        {
-            worker.Send(message);
-        }
-    }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }
