@@ -37,4 +37,11 @@ internal abstract class ClientProtocol
         BotProtocol.WebSocket => WebSocketClientProtocol.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
+
+    /// <summary>Copies <paramref name="source"/> to the start of <paramref name="destination"/>; returns its length (for the writers' running position).</summary>
+    protected static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        source.CopyTo(destination);
+        return source.Length;
+    }
 }

@@ -175,10 +175,4 @@ internal sealed class NatsClientProtocol : ClientProtocol
 
         return from;
     }
-
-    private static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        source.CopyTo(destination);
-        return source.Length;
-    }
 }

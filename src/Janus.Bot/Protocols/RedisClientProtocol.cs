@@ -180,10 +180,4 @@ internal sealed class RedisClientProtocol : ClientProtocol
         Copy("\r\n"u8, destination[written..]);
         return written + 2;
     }
-
-    private static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        source.CopyTo(destination);
-        return source.Length;
-    }
 }

@@ -1,9 +1,10 @@
+using Janus.Bot.Coordination;
 using Janus.Bot.Storm;
 
 namespace Janus.Bot.Results;
 
 /// <summary>Everything one <c>janus-bot test</c> run measured; <c>--json</c> prints this.</summary>
-internal sealed class BotReport
+internal sealed class BotReport : ISetupReport
 {
     public string Protocol { get; set; } = "janus";
 

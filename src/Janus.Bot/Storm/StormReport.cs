@@ -1,7 +1,9 @@
+using Janus.Bot.Coordination;
+
 namespace Janus.Bot.Storm;
 
 /// <summary>Everything one <c>janus-bot storm</c> run measured; <c>--json</c> prints this.</summary>
-internal sealed class StormReport
+internal sealed class StormReport : ISetupReport
 {
     public string Mode { get; set; } = "storm";
 

@@ -60,25 +60,9 @@ internal static class StormRun
         StormTally total;
         try
         {
-            foreach (WorkerConfig config in plan)
-            {
-                workers.Add(WorkerProcess.Start(config, diagnostics));
-            }
-
-            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.HelloType, ct)));
-            report.StartUnixMs = WallClock.NowMilliseconds();
-            long started = Stopwatch.GetTimestamp();
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.ConnectType });
-            Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
-            (ControlMessage[] readies, report.SetupMs) = await SetupProgress.WaitAsync(progress, options.Clients, workers, ready, started);
-            report.SetupDoneUnixMs = WallClock.NowMilliseconds();
-            report.Subscribed = readies.Sum(r => r.Subscribed);
-            report.SetupFailures = readies.Sum(r => r.Failed);
-            report.BotSetupCpuMs = readies.Sum(r => r.CpuUs) / 1000.0;
-            if (report.Subscribed == 0)
-            {
-                throw new InvalidOperationException("no client subscribed: is the server up, and does it speak sessions (hello)? The workers' log lines above say more.");
-            }
+            await FleetStart.StartAsync(
+                plan, workers, report, options.Clients, diagnostics, progress,
+                noneSubscribed: "no client subscribed: is the server up, and does it speak sessions (hello)? The workers' log lines above say more.", ct);
 
             await using StormPublisher publisher = await StormPublisher.ConnectAsync(publishTo, topics, options.Rate, ct);
             publisher.Start();
@@ -97,8 +81,8 @@ internal static class StormRun
                     Seed = options.Seed,
                     DeadlineUs = WallClock.NowMicroseconds() + (long)options.CutTimeout.TotalMicroseconds,
                 };
-                Broadcast(workers, cut);
-                ControlMessage[] done = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.CutDoneType, ct)));
+                workers.Broadcast(cut);
+                ControlMessage[] done = await workers.ExpectAllAsync(ControlMessage.CutDoneType, ct);
                 StormCutReport result = StormCutReport.From(StormEpisodeTally.Merge(round, done.Select(d => d.Episode!).ToArray()));
                 cuts.Add(result);
                 Status(progress, $"cut {round}/{options.Cuts}: {result.Resumed}/{result.Cut} resumed in {result.AllResumedMs:F0}ms, caught up in {result.AllCaughtUpMs:F0}ms");
@@ -115,17 +99,17 @@ internal static class StormRun
             report.PublishMs = Stopwatch.GetElapsedTime(publishStarted).TotalMilliseconds;
             report.PublishEndUnixMs = WallClock.NowMilliseconds();
             report.Published = final.Sum();
-            Broadcast(workers, new ControlMessage
+            workers.Broadcast(new ControlMessage
             {
                 Type = ControlMessage.DrainType,
                 FinalSequences = final,
                 DeadlineUs = WallClock.NowMicroseconds() + (long)options.DrainTimeout.TotalMicroseconds,
             });
-            ControlMessage[] drained = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.DrainedType, ct)));
+            ControlMessage[] drained = await workers.ExpectAllAsync(ControlMessage.DrainedType, ct);
             total = StormTally.Merge(drained.Select(d => d.Storm!).ToArray());
 
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.StopType });
-            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.StoppedType, ct)));
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.StopType });
+            await workers.ExpectAllAsync(ControlMessage.StoppedType, ct);
             report.EndUnixMs = WallClock.NowMilliseconds();
         }
         finally
@@ -163,14 +147,6 @@ internal static class StormRun
         }
 
         return plan;
-    }
-
-    private static void Broadcast(List<WorkerProcess> workers, ControlMessage message)
-    {
-        foreach (WorkerProcess worker in workers)
-        {
-            worker.Send(message);
-        }
     }
 
     private static void Status(IAnsiConsole? progress, string line) => progress?.WriteLine(line);

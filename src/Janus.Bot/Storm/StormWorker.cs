@@ -1,4 +1,3 @@
-using System.Net;
 using Janus.Bot.Coordination;
 using Janus.Bot.Native;
 using Janus.Bot.Worker;
@@ -10,93 +9,57 @@ namespace Janus.Bot.Storm;
 /// (connect, cut, drain, stop). Started by <see cref="WorkerHost"/> when the config's mode is <c>storm</c>.
 /// </summary>
 internal sealed class StormWorker(WorkerConfig config, Func<Task<ControlMessage?>> read, Action<ControlMessage> write, TextWriter log)
+    : LoopWorker<StormLoop>(config, read, write, log)
 {
     public const string Mode = "storm";
 
-    private readonly List<StormLoop> _loops = [];
-
-    public async Task<int> RunAsync()
+    protected override async Task<bool> HandleAsync(ControlMessage message)
     {
-        try
+        switch (message.Type)
         {
-            StartLoops();
-            write(new ControlMessage { Type = ControlMessage.HelloType });
-            Task? setup = null;
-            while (true)
-            {
-                ControlMessage? message = await read();
-                if (message is null)
-                {
-                    await log.WriteLineAsync($"janus-bot worker {config.Index}: stdin closed; stopping");
-                    await Task.WhenAll(_loops.Select(l => l.StopAsync()));
-                    return 1;
-                }
+            case ControlMessage.CutType:
+                await Setup;
+                _ = LoopSetup.ReplyWhenDoneAsync(Loops.Select((l, i) => l.CutAsync(message.Round, message.Fraction, Seed(message, i), message.DeadlineUs)).ToArray(),
+                    parts => new ControlMessage { Type = ControlMessage.CutDoneType, Round = message.Round, Episode = StormEpisodeTally.Merge(message.Round, parts) },
+                    Write);
+                return true;
 
-                switch (message.Type)
-                {
-                    case ControlMessage.ConnectType:
-                        setup = LoopSetup.RunAsync(_loops, TimeSpan.FromMilliseconds(config.SetupTimeoutMs), write);
-                        break;
+            case ControlMessage.DrainType:
+                long[] final = message.FinalSequences ?? [];
+                _ = LoopSetup.ReplyWhenDoneAsync(Loops.Select(l => l.DrainAsync(final, message.DeadlineUs)).ToArray(),
+                    parts => new ControlMessage { Type = ControlMessage.DrainedType, Storm = StormTally.Merge(parts) },
+                    Write);
+                return true;
 
-                    case ControlMessage.CutType:
-                        if (setup is not null)
-                        {
-                            await setup;
-                        }
-
-                        _ = LoopSetup.ReplyWhenDoneAsync(_loops.Select((l, i) => l.CutAsync(message.Round, message.Fraction, Seed(message, i), message.DeadlineUs)).ToArray(),
-                            parts => new ControlMessage { Type = ControlMessage.CutDoneType, Round = message.Round, Episode = StormEpisodeTally.Merge(message.Round, parts) },
-                            write);
-                        break;
-
-                    case ControlMessage.DrainType:
-                        long[] final = message.FinalSequences ?? [];
-                        _ = LoopSetup.ReplyWhenDoneAsync(_loops.Select(l => l.DrainAsync(final, message.DeadlineUs)).ToArray(),
-                            parts => new ControlMessage { Type = ControlMessage.DrainedType, Storm = StormTally.Merge(parts) },
-                            write);
-                        break;
-
-                    case ControlMessage.StopType:
-                        await Task.WhenAll(_loops.Select(l => l.StopAsync()));
-                        write(new ControlMessage { Type = ControlMessage.StoppedType });
-                        return 0;
-
-                    default:
-                        throw new InvalidOperationException($"unknown command '{message.Type}'");
-                }
-            }
-        }
-        finally
-        {
-            foreach (StormLoop loop in _loops)
-            {
-                loop.Dispose();
-            }
+            default:
+                return false;
         }
     }
 
-    /// <summary>A different choice of who is cut per round, worker and thread, the same for the same <c>--seed</c>.</summary>
-    private int Seed(ControlMessage cut, int loop) => unchecked((cut.Seed * 1_000_003) + (cut.Round * 10_007) + (config.Index * 101) + loop);
+    protected override Task StopAsync(StormLoop loop) => loop.StopAsync();
 
-    private void StartLoops()
+    protected override void StartLoops()
     {
-        SocketAddressV4[] hosts = config.Hosts.Select(h => IPEndPoint.Parse(h)).Select(e => new SocketAddressV4(e.Address, e.Port)).ToArray();
-        SocketAddressV4[] sources = config.Sources.Select(s => new SocketAddressV4(IPAddress.Parse(s), 0)).ToArray();
-        string[] topics = StormTopics.Names(config.Topics);
-        List<(int Host, int Source, int Topic)>[] shares = LoopSetup.Share(config, hosts.Length, sources.Length, topics.Length);
+        SocketAddressV4[] hosts = Hosts(Config);
+        SocketAddressV4[] sources = Sources(Config);
+        string[] topics = StormTopics.Names(Config.Topics);
+        List<(int Host, int Source, int Topic)>[] shares = LoopSetup.Share(Config, hosts.Length, sources.Length, topics.Length);
         for (int t = 0; t < shares.Length; t++)
         {
-            _loops.Add(new StormLoop(
-                $"worker {config.Index}/io {t}",
+            Loops.Add(new StormLoop(
+                $"worker {Config.Index}/io {t}",
                 shares[t],
                 hosts,
                 sources,
                 topics,
-                config.TopicsPerClient,
-                Math.Max(1, config.ConnectConcurrency / shares.Length),
-                config.ResumeOnNextHost,
-                TimeSpan.FromMilliseconds(config.OutageMs),
-                log));
+                Config.TopicsPerClient,
+                Math.Max(1, Config.ConnectConcurrency / shares.Length),
+                Config.ResumeOnNextHost,
+                TimeSpan.FromMilliseconds(Config.OutageMs),
+                Log));
         }
     }
+
+    /// <summary>A different choice of who is cut per round, worker and thread, the same for the same <c>--seed</c>.</summary>
+    private int Seed(ControlMessage cut, int loop) => unchecked((cut.Seed * 1_000_003) + (cut.Round * 10_007) + (Config.Index * 101) + loop);
 }

@@ -1,9 +1,10 @@
+using Janus.Bot.Coordination;
 using Janus.Bot.Storm;
 
 namespace Janus.Bot.Workload;
 
 /// <summary>What <c>janus-bot workload</c> measured (text, or <c>--json</c> for bench/run; docs/bot.md lists the fields).</summary>
-internal sealed class WorkloadReport
+internal sealed class WorkloadReport : ISetupReport
 {
     /// <summary>Tells this report from <c>test</c>'s and <c>storm</c>'s in a file of JSON.</summary>
     public string Mode { get; set; } = WorkloadWorker.Mode;

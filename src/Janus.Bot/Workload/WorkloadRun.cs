@@ -51,25 +51,9 @@ internal static class WorkloadRun
         WorkloadTally total;
         try
         {
-            foreach (WorkerConfig config in plan)
-            {
-                workers.Add(WorkerProcess.Start(config, diagnostics));
-            }
-
-            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.HelloType, ct)));
-            report.StartUnixMs = WallClock.NowMilliseconds();
-            long started = Stopwatch.GetTimestamp();
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.ConnectType });
-            Task<ControlMessage[]> ready = Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.ReadyType, ct)));
-            (ControlMessage[] readies, report.SetupMs) = await SetupProgress.WaitAsync(progress, options.Clients, workers, ready, started);
-            report.SetupDoneUnixMs = WallClock.NowMilliseconds();
-            report.Subscribed = readies.Sum(r => r.Subscribed);
-            report.SetupFailures = readies.Sum(r => r.Failed);
-            report.BotSetupCpuMs = readies.Sum(r => r.CpuUs) / 1000.0;
-            if (report.Subscribed == 0)
-            {
-                throw new InvalidOperationException("no client subscribed: is the server up? The workers' log lines above say more.");
-            }
+            await FleetStart.StartAsync(
+                plan, workers, report, options.Clients, diagnostics, progress,
+                noneSubscribed: "no client subscribed: is the server up? The workers' log lines above say more.", ct);
 
             for (int p = 0; p < options.Publishers; p++)
             {
@@ -77,7 +61,7 @@ internal static class WorkloadRun
             }
 
             progress?.WriteLine(Invariant($"publishing {options.Rate:0.##} msg/s for {options.Duration.TotalSeconds:0.#}s, churn {options.ChurnPerMinute:0.##}/min"));
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.ChurnType });
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.ChurnType });
             using var publishing = new CancellationTokenSource(options.Duration);
             long publishStarted = Stopwatch.GetTimestamp();
             report.PublishStartUnixMs = WallClock.NowMilliseconds();
@@ -88,13 +72,13 @@ internal static class WorkloadRun
             report.PublishEndUnixMs = WallClock.NowMilliseconds();
 
             long deadlineUs = WallClock.NowMicroseconds() + (long)(options.Linger + options.DrainTimeout).TotalMicroseconds;
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.DrainType, DeadlineUs = deadlineUs });
-            ControlMessage[] drained = await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.DrainedType, ct)));
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.DrainType, DeadlineUs = deadlineUs });
+            ControlMessage[] drained = await workers.ExpectAllAsync(ControlMessage.DrainedType, ct);
             total = WorkloadTally.Merge([.. drained.Select(d => d.Workload!)]);
             report.BotReceiveCpuMs = drained.Sum(d => d.CpuUs) / 1000.0;
 
-            Broadcast(workers, new ControlMessage { Type = ControlMessage.StopType });
-            await Task.WhenAll(workers.Select(w => w.ExpectAsync(ControlMessage.StoppedType, ct)));
+            workers.Broadcast(new ControlMessage { Type = ControlMessage.StopType });
+            await workers.ExpectAllAsync(ControlMessage.StoppedType, ct);
             report.EndUnixMs = WallClock.NowMilliseconds();
         }
         finally
@@ -152,14 +136,6 @@ internal static class WorkloadRun
         ChurnPerMinute = options.ChurnPerMinute,
         LingerMs = options.Linger.TotalMilliseconds,
     };
-
-    private static void Broadcast(List<WorkerProcess> workers, ControlMessage message)
-    {
-        foreach (WorkerProcess worker in workers)
-        {
-            worker.Send(message);
-        }
-    }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

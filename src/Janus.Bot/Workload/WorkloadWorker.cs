@@ -1,4 +1,3 @@
-using System.Net;
 using Janus.Bot.Coordination;
 using Janus.Bot.Native;
 using Janus.Bot.Protocols;
@@ -11,104 +10,70 @@ namespace Janus.Bot.Workload;
 /// churn, drain, stop). Started by <see cref="WorkerHost"/> when the config's mode is <c>workload</c>.
 /// </summary>
 internal sealed class WorkloadWorker(WorkerConfig config, Func<Task<ControlMessage?>> read, Action<ControlMessage> write, TextWriter log)
+    : LoopWorker<WorkloadLoop>(config, read, write, log)
 {
     public const string Mode = "workload";
 
-    private readonly List<WorkloadLoop> _loops = [];
+    private TimeSpan _cpuAtChurn = TimeSpan.Zero;
 
-    public async Task<int> RunAsync()
+    protected override async Task<bool> HandleAsync(ControlMessage message)
     {
-        try
+        switch (message.Type)
         {
-            StartLoops();
-            write(new ControlMessage { Type = ControlMessage.HelloType });
-            Task? setup = null;
-            TimeSpan cpuAtChurn = TimeSpan.Zero;
-            while (true)
-            {
-                ControlMessage? message = await read();
-                if (message is null)
-                {
-                    await log.WriteLineAsync($"janus-bot worker {config.Index}: stdin closed; stopping");
-                    await Task.WhenAll(_loops.Select(l => l.StopAsync()));
-                    return 1;
-                }
+            case ControlMessage.ChurnType:
+                await Setup;
+                _cpuAtChurn = Environment.CpuUsage.TotalTime;
+                Loops.ForEach(l => l.StartChurn());
+                return true;
 
-                switch (message.Type)
-                {
-                    case ControlMessage.ConnectType:
-                        setup = LoopSetup.RunAsync(_loops, TimeSpan.FromMilliseconds(config.SetupTimeoutMs), write);
-                        break;
+            case ControlMessage.DrainType:
+                TimeSpan cpuAtChurn = _cpuAtChurn;
+                _ = LoopSetup.ReplyWhenDoneAsync(
+                    [.. Loops.Select(l => l.DrainAsync(message.DeadlineUs))],
+                    parts => new ControlMessage
+                    {
+                        Type = ControlMessage.DrainedType,
+                        Workload = WorkloadTally.Merge(parts),
 
-                    case ControlMessage.ChurnType:
-                        if (setup is not null)
-                        {
-                            await setup;
-                        }
+                        // What receiving cost this process, from the publishing's start to the end of the drain.
+                        CpuUs = (long)(Environment.CpuUsage.TotalTime - cpuAtChurn).TotalMicroseconds,
+                    },
+                    Write);
+                return true;
 
-                        cpuAtChurn = Environment.CpuUsage.TotalTime;
-                        _loops.ForEach(l => l.StartChurn());
-                        break;
-
-                    case ControlMessage.DrainType:
-                        _ = LoopSetup.ReplyWhenDoneAsync(
-                            [.. _loops.Select(l => l.DrainAsync(message.DeadlineUs))],
-                            parts => new ControlMessage
-                            {
-                                Type = ControlMessage.DrainedType,
-                                Workload = WorkloadTally.Merge(parts),
-
-                                // What receiving cost this process, from the publishing's start to the end of the drain.
-                                CpuUs = (long)(Environment.CpuUsage.TotalTime - cpuAtChurn).TotalMicroseconds,
-                            },
-                            write);
-                        break;
-
-                    case ControlMessage.StopType:
-                        await Task.WhenAll(_loops.Select(l => l.StopAsync()));
-                        write(new ControlMessage { Type = ControlMessage.StoppedType });
-                        return 0;
-
-                    default:
-                        throw new InvalidOperationException($"unknown command '{message.Type}'");
-                }
-            }
-        }
-        finally
-        {
-            foreach (WorkloadLoop loop in _loops)
-            {
-                loop.Dispose();
-            }
+            default:
+                return false;
         }
     }
 
-    private void StartLoops()
+    protected override Task StopAsync(WorkloadLoop loop) => loop.StopAsync();
+
+    protected override void StartLoops()
     {
-        WorkloadSpec spec = config.Workload ?? throw new InvalidOperationException("a workload worker's config has no workload");
-        ClientProtocol protocol = ClientProtocol.For(Enum.Parse<BotProtocol>(config.Protocol, ignoreCase: true));
-        SocketAddressV4[] hosts = config.Hosts.Select(h => IPEndPoint.Parse(h)).Select(e => new SocketAddressV4(e.Address, e.Port)).ToArray();
-        SocketAddressV4[] sources = config.Sources.Select(s => new SocketAddressV4(IPAddress.Parse(s), 0)).ToArray();
+        WorkloadSpec spec = Config.Workload ?? throw new InvalidOperationException("a workload worker's config has no workload");
+        ClientProtocol protocol = ClientProtocol.For(Enum.Parse<BotProtocol>(Config.Protocol, ignoreCase: true));
+        SocketAddressV4[] hosts = Hosts(Config);
+        SocketAddressV4[] sources = Sources(Config);
         var topics = WorkloadTopics.For(spec);
 
         // Client i of this worker goes to loop i mod threads, as LoopSetup.Share deals them; its global number decides its topics.
-        List<(int Host, int Source, int Topic)>[] shares = LoopSetup.Share(config, hosts.Length, sources.Length, topics: 1);
+        List<(int Host, int Source, int Topic)>[] shares = LoopSetup.Share(Config, hosts.Length, sources.Length, topics: 1);
         for (int t = 0; t < shares.Length; t++)
         {
             int loop = t;
-            (int Host, int Source, int Client)[] clients = [.. shares[t].Select((c, k) => (c.Host, c.Source, config.FirstClient + loop + (k * shares.Length)))];
-            _loops.Add(new WorkloadLoop(
-                $"worker {config.Index}/io {t}",
+            (int Host, int Source, int Client)[] clients = [.. shares[t].Select((c, k) => (c.Host, c.Source, Config.FirstClient + loop + (k * shares.Length)))];
+            Loops.Add(new WorkloadLoop(
+                $"worker {Config.Index}/io {t}",
                 protocol,
                 clients,
                 hosts,
                 sources,
                 topics,
                 spec,
-                spec.ChurnPerMinute * clients.Length / Math.Max(1, config.ClientCount),
-                unchecked((spec.Seed * 1_000_003) + (config.Index * 101) + t),
-                Math.Max(1, config.ConnectConcurrency / shares.Length),
-                log));
+                spec.ChurnPerMinute * clients.Length / Math.Max(1, Config.ClientCount),
+                unchecked((spec.Seed * 1_000_003) + (Config.Index * 101) + t),
+                Math.Max(1, Config.ConnectConcurrency / shares.Length),
+                Log));
         }
     }
 }
