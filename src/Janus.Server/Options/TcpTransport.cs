@@ -4,8 +4,9 @@ namespace Janus.Server.Options;
 public enum TcpTransport
 {
     /// <summary>
-    /// Janus's own Kestrel transport (Linux): raw non-blocking sockets on one epoll thread, a few small objects per
-    /// connection and no buffer while a connection is idle. Elsewhere it falls back to <see cref="Sockets"/>.
+    /// Janus's own Kestrel transport (Linux): raw non-blocking sockets on one epoll loop per core
+    /// (<c>EventLoops</c>), a few small objects per connection and no buffer while a connection is idle. Elsewhere it
+    /// falls back to <see cref="Sockets"/>.
     /// </summary>
     Epoll,
 

@@ -79,8 +79,8 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         _addressParser = bound;
         _servedContinuation = (task, state) => Served(task, (EpollConnection)state!);
 
-        // Inline: in a connect burst Kestrel's accept loop then runs on the epoll thread and accepts the whole backlog
-        // there, instead of costing a thread-pool wake-up per burst.
+        // Inline: in a connect burst Kestrel's accept loop (the TLS and HTTP ports) then runs on a loop thread and
+        // accepts the whole backlog there, instead of costing a thread-pool wake-up per burst.
         _ready.RunContinuationsAsynchronously = false;
     }
 
