@@ -55,8 +55,11 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     private bool _endSession;
     private bool _parking;
 
-    /// <summary>Binds a connection to its session and the writer its transport sends through.</summary>
-    protected ClientConnection(ConnectionServices services, Session session, PipeWriter output, TransportFraming framing, TransportKind kind, EndPoint? remoteEndPoint)
+    /// <summary>
+    /// Binds a connection to its session and the writer its transport sends through; <paramref name="transport"/> is the
+    /// transport's own connection object, whose event loop (if it has one) decides the sender.
+    /// </summary>
+    protected ClientConnection(ConnectionServices services, Session session, PipeWriter output, TransportFraming framing, TransportKind kind, EndPoint? remoteEndPoint, object? transport)
     {
         ArgumentNullException.ThrowIfNull(services);
         Services = services;
@@ -67,7 +70,7 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
         RemoteEndPoint = remoteEndPoint;
         _lastReceived = services.Clock.Now;
         _lastSent = _lastReceived;
-        SenderAffinity = services.Senders.NextAffinity();
+        SenderAffinity = transport is ISenderAffinity loop ? loop.SenderAffinity : services.Senders.NextAffinity();
     }
 
     /// <summary>The shared services.</summary>
@@ -78,7 +81,7 @@ public abstract class ClientConnection : IOutboundSink, ISessionConnection
     /// loop that reads it, for a connection of the epoll transport, so each loop's clients are written by one sender;
     /// round robin for the others.
     /// </summary>
-    internal int SenderAffinity { get; private protected init; }
+    internal int SenderAffinity { get; }
 
     /// <summary>The session this connection carries.</summary>
     public Session Session { get; }

@@ -19,7 +19,7 @@ namespace Janus.Server.Transports.Epoll;
 /// socket transport, a close the server starts while the peer may still be sending lingers first (see
 /// <see cref="OnOutputEnded"/>), so the peer reads the last bytes instead of a reset.</para>
 /// </remarks>
-internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
+internal sealed class EpollConnection : ConnectionContext, IDuplexPipe, ISenderAffinity
 {
     /// <summary>Input a closing connection reads and drops before giving up on a clean close (then it resets).</summary>
     internal const int MaxLingerBytes = 1024 * 1024;
@@ -59,6 +59,9 @@ internal sealed class EpollConnection : ConnectionContext, IDuplexPipe
 
     /// <summary>The loop whose thread reads this connection.</summary>
     public EpollLoop Loop => _loop;
+
+    /// <inheritdoc />
+    int ISenderAffinity.SenderAffinity => _loop.Index;
 
     /// <summary>The listener that runs this connection's application itself (null: Kestrel does).</summary>
     public EpollListener? ServedBy { get; set; }

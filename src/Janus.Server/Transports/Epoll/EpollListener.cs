@@ -86,9 +86,6 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
 
     public EndPoint EndPoint { get; }
 
-    /// <summary>Whether accepted connections are served on their loop's thread rather than handed to Kestrel.</summary>
-    public bool ServesInline => _inline is not null;
-
     /// <summary>
     /// Binds one socket per loop and listens. <c>[::]</c> is bound dual-stack (IPv4 clients appear as IPv4-mapped
     /// addresses, as with Kestrel's sockets), falling back to <c>0.0.0.0</c> where the host has no IPv6.
@@ -158,7 +155,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
                 // At the reserve: nothing is accepted until a descriptor below the ceiling is free.
                 if (_failures.OnFailure())
                 {
-                    Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, _failures.Failures);
+                    LogAcceptFailure(ReserveReached, _failures.Failures);
                 }
 
                 await Task.Delay(RetryDelay, CancellationToken.None);
@@ -201,7 +198,11 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
                 // Out of descriptors or memory, or at the reserve kept for the runtime: the backlog holds the clients
                 // until something closes (the loop above probes before each accept from now on).
                 _paused = true;
-                LogAcceptFailure(ref _failures, errno);
+                if (_failures.OnFailure())
+                {
+                    LogAcceptFailure(errno, _failures.Failures);
+                }
+
                 await Task.Delay(RetryDelay, CancellationToken.None);
             }
 
@@ -288,20 +289,16 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
         }
     }
 
-    private void LogAcceptFailure(ref AcceptFailureLog failures, int errno)
+    /// <summary>The line for failed accepts: at the reserve (a socket refused there) or out of descriptors (the errno).</summary>
+    private void LogAcceptFailure(int errno, int failures)
     {
-        if (!failures.OnFailure())
-        {
-            return;
-        }
-
         if (errno == ReserveReached)
         {
-            Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, failures.Failures);
+            Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, failures);
         }
         else
         {
-            Log.EpollAcceptFailed(_logger, errno, failures.Failures);
+            Log.EpollAcceptFailed(_logger, errno, failures);
         }
     }
 
@@ -461,14 +458,7 @@ internal sealed class EpollListener : IConnectionListener, IValueTaskSource<bool
             if (_lastFailureLine == 0 || now - _lastFailureLine >= (long)FailureLineInterval.TotalMilliseconds)
             {
                 _lastFailureLine = now;
-                if (errno == ReserveReached)
-                {
-                    Log.EpollAcceptPaused(_logger, _reserve.Ceiling, OpenFileLimit.ReservedDescriptors, _inlineFailures.Failures);
-                }
-                else
-                {
-                    Log.EpollAcceptFailed(_logger, errno, _inlineFailures.Failures);
-                }
+                LogAcceptFailure(errno, _inlineFailures.Failures);
             }
         }
     }

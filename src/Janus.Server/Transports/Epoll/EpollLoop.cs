@@ -90,9 +90,6 @@ internal sealed unsafe class EpollLoop : IDisposable
     /// <summary>The connections registered on this loop now.</summary>
     public int ConnectionCount => Volatile.Read(ref _connections);
 
-    /// <summary>Whether the calling thread is this loop's.</summary>
-    public bool IsLoopThread => Thread.CurrentThread == _thread;
-
     /// <summary>Watches a listening socket; its listener's <see cref="EpollListener.OnAcceptReady"/> runs on every new arrival.</summary>
     public void AddListener(ListenSocket socket)
     {

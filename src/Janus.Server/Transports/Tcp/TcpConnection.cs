@@ -30,15 +30,10 @@ internal sealed class TcpConnection : ClientConnection
     private bool _awaitingPublishBody;
 
     private TcpConnection(ConnectionServices services, ConnectionContext context, TlsChannel? tls, PipeWriter output, AddressConnections? admission)
-        : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint)
+        : base(services, services.Sessions.Create(services.Options.Limits.MaxQueueBytes, services.Options.Limits.MaxSubscriptionsPerConnection), output, TransportFraming.Tcp, TransportKind.Tcp, context.RemoteEndPoint, context)
     {
         _context = context;
         _tls = tls;
-        if (context is Epoll.EpollConnection epoll)
-        {
-            // Written by the sender matched to the loop that reads it (Kestrel hands middleware the transport's own context).
-            SenderAffinity = epoll.Loop.Index;
-        }
 
         HoldAdmission(admission);
         MayPublish = services.Trusted.IsTrusted(context.RemoteEndPoint);

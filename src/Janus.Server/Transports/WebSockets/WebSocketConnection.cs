@@ -69,7 +69,8 @@ internal sealed class WebSocketConnection : ClientConnection
             output,
             TransportFraming.WebSocket,
             TransportKind.WebSocket,
-            remoteEndPoint)
+            remoteEndPoint,
+            owner)
     {
         HoldAdmission(admission);
         _owner = owner;
