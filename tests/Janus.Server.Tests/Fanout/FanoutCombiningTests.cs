@@ -1,7 +1,6 @@
-using System.Text;
-using System.Text.Json;
 using Janus.Server.Fanout;
 using Janus.Server.Metrics;
+using static Janus.Server.Tests.Fanout.CombiningLoad;
 
 namespace Janus.Server.Tests.Fanout;
 
@@ -38,23 +37,8 @@ public sealed class FanoutCombiningTests
         var topics = new TopicRegistry();
         using var metrics = new JanusMetrics(TimeProvider.System);
         var engine = new FanoutEngine(topics, TimeProvider.System, metrics);
-        var sinks = new RecordingSink[Subscribers];
-        for (int i = 0; i < Subscribers; i++)
-        {
-            var queue = new OutboundQueue(i + 1, 64 * 1024 * 1024);
-            sinks[i] = new RecordingSink(queue);
-            topics.Subscribe("t", queue);
-        }
-
-        using var start = new Barrier(Publishers);
-        Parallel.For(0, Publishers, new ParallelOptions { MaxDegreeOfParallelism = Publishers }, publisher =>
-        {
-            start.SignalAndWait();
-            for (int seq = 0; seq < PerPublisher; seq++)
-            {
-                engine.PublishAndForget("t", Message($"{publisher}:{seq}"), TransportKind.Tcp);
-            }
-        });
+        RecordingSink[] sinks = CombiningLoad.Subscribe(topics, "t", Subscribers);
+        CombiningLoad.PublishConcurrently(engine, Publishers, PerPublisher);
 
         string[]? first = null;
         foreach (RecordingSink sink in sinks)
@@ -109,14 +93,4 @@ public sealed class FanoutCombiningTests
         return queue;
     }
 
-    private static OutboundMessage Message(string data) =>
-        OutboundMessage.RentForBody(Encoding.UTF8.GetBytes("\"topic\":\"t\",\"event\":null,\"message_id\":null,\"data\":\"" + data + "\"}"));
-
-    private static string DataOf(OutboundMessage message)
-    {
-        using JsonDocument json = JsonDocument.Parse(message.Json.ToArray());
-        string data = json.RootElement.GetProperty("data").GetString()!;
-        message.Release();
-        return data;
-    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Janus.Protocol;
 using Janus.Server.Fanout;
 using Janus.Server.Metrics;
+using static Janus.Server.Tests.Fanout.CombiningLoad;
 
 namespace Janus.Server.Tests.Fanout;
 
@@ -22,23 +23,8 @@ public sealed class FanoutForwarderTests
         var engine = new FanoutEngine(topics, TimeProvider.System, metrics);
         var forwarder = new RecordingForwarder(handOff: false);
         engine.AttachForwarder(forwarder);
-        var sinks = new RecordingSink[Subscribers];
-        for (int i = 0; i < Subscribers; i++)
-        {
-            var queue = new OutboundQueue(i + 1, 64 * 1024 * 1024);
-            sinks[i] = new RecordingSink(queue);
-            topics.Subscribe("t", queue);
-        }
-
-        using var start = new Barrier(Publishers);
-        Parallel.For(0, Publishers, new ParallelOptions { MaxDegreeOfParallelism = Publishers }, publisher =>
-        {
-            start.SignalAndWait();
-            for (int seq = 0; seq < PerPublisher; seq++)
-            {
-                engine.PublishAndForget("t", Message($"{publisher}:{seq}"), TransportKind.Tcp);
-            }
-        });
+        RecordingSink[] sinks = CombiningLoad.Subscribe(topics, "t", Subscribers);
+        CombiningLoad.PublishConcurrently(engine, Publishers, PerPublisher);
 
         Assert.Equal(0, forwarder.ForwardedWithoutLock);
         Assert.Equal(Publishers * PerPublisher, forwarder.HandOffsOffered);
@@ -100,16 +86,6 @@ public sealed class FanoutForwarderTests
         Assert.Equal("e1", topic.Epoch);
     }
 
-    private static OutboundMessage Message(string data) =>
-        OutboundMessage.RentForBody(Encoding.UTF8.GetBytes("\"topic\":\"t\",\"event\":null,\"message_id\":null,\"data\":\"" + data + "\"}"));
-
-    private static string DataOf(OutboundMessage message)
-    {
-        using JsonDocument json = JsonDocument.Parse(message.Json.ToArray());
-        string data = json.RootElement.GetProperty("data").GetString()!;
-        message.Release();
-        return data;
-    }
 
     private static string DataOfBody(ReadOnlySpan<byte> body)
     {
