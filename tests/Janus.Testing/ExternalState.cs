@@ -3,8 +3,8 @@ using System.Diagnostics;
 namespace Janus.Testing;
 
 /// <summary>
-/// Waiting for state outside the test process (a Redis cluster electing a master, a sentinel promoting a replica),
-/// which announces nothing a test could await: polled every 50 ms, bounded.
+/// Waiting for state that announces nothing a test could await (a Redis cluster electing a master, a sentinel
+/// promoting a replica, which of many clients a server answered): polled every 50 ms, bounded.
 /// </summary>
 public static class ExternalState
 {

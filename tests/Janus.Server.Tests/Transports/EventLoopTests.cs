@@ -80,7 +80,7 @@ public sealed class EventLoopTests
                 acks[i] = clients[i].ReadMessageAsync(Timeout * 2);
             }
 
-            await WaitUntilAsync(() => acks.Count(a => a.IsCompletedSuccessfully) >= onSecondLoop);
+            await ExternalState.WaitUntilAsync(() => Task.FromResult(acks.Count(a => a.IsCompletedSuccessfully) >= onSecondLoop), "loop 1's clients' ACKs", Timeout);
             await Task.Delay(NegativeWait);
             Assert.Equal(onSecondLoop, acks.Count(a => a.IsCompleted));
 
@@ -91,7 +91,7 @@ public sealed class EventLoopTests
                 arrivals.Add(server.ConnectTcpAsync());
             }
 
-            await WaitUntilAsync(() => arrivals.Any(a => a.IsCompletedSuccessfully));
+            await ExternalState.WaitUntilAsync(() => Task.FromResult(arrivals.Any(a => a.IsCompletedSuccessfully)), "a greeting from loop 1", Timeout);
             int greetedWhileHeld = arrivals.Count(a => a.IsCompletedSuccessfully);
             Assert.InRange(greetedWhileHeld, 1, 16);
 
@@ -131,14 +131,5 @@ public sealed class EventLoopTests
         }
 
         Assert.Equal([0, 1], loopsSeen.Order());
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using CancellationTokenSource cts = new(Timeout);
-        while (!condition())
-        {
-            await Task.Delay(10, cts.Token);
-        }
     }
 }
